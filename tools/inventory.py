@@ -1,0 +1,335 @@
+"""The inventory: vehicles and booked visits in any SQLAlchemy database, searched with indexed SQL.
+
+By default an SQLite file is (re)loaded from `data/vehicles.csv` at start-up; in production the URL can point at
+a PostgreSQL read replica that already holds the `vehicles` table.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.pool import StaticPool
+
+REPO_DATA = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_CSV = REPO_DATA / "vehicles.csv"
+BODY_TYPES = ("sedan", "hatchback", "suv", "pickup", "minivan", "coupe")
+MAX_LIMIT = 20
+TOTAL_COUNT_CAP = 1000
+
+metadata = MetaData()
+
+vehicles = Table(
+    "vehicles",
+    metadata,
+    Column("stock_id", Integer, primary_key=True, autoincrement=False),
+    Column("make", String(40), nullable=False),
+    Column("model", String(60), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("version", String(120), nullable=False, default=""),
+    Column("price", Integer, nullable=False),  # whole pesos
+    Column("km", Integer, nullable=False),
+    Column("body_type", String(16), nullable=False),
+    Column("bluetooth", Boolean, nullable=False, default=False),
+    Column("car_play", Boolean, nullable=False, default=False),
+    Column("length_mm", Integer),
+    Column("width_mm", Integer),
+    Column("height_mm", Integer),
+    # Every search orders by price; each index leads with an equality filter and ends with price.
+    Index("ix_vehicles_price", "price"),
+    Index("ix_vehicles_make_model_price", "make", "model", "price"),
+    Index("ix_vehicles_make_price", "make", "price"),
+    Index("ix_vehicles_body_price", "body_type", "price"),
+)
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("visit_id", Integer, primary_key=True, autoincrement=True),
+    Column("stock_id", Integer, nullable=False, index=True),
+    Column("customer_name", String(120)),
+    Column("requested_when", String(120)),
+    Column("thread_id", String(120), index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """One car for sale, as the customer sees it (price in pesos)."""
+
+    stock_id: int
+    make: str
+    model: str
+    year: int
+    version: str
+    price: int
+    km: int
+    body_type: str
+    bluetooth: bool
+    car_play: bool
+
+    @property
+    def title(self) -> str:
+        """"Chevrolet Onix 2021"."""
+        return f"{self.make} {self.model} {self.year}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready view."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What a search may constrain; None means "any"."""
+
+    make: str | None = None
+    model: str | None = None
+    body_type: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    min_year: int | None = None
+    max_year: int | None = None
+    max_km: int | None = None
+    limit: int = 5
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Cheapest-first matches and how many cars match in all (exact up to TOTAL_COUNT_CAP)."""
+
+    results: list[Vehicle]
+    total: int
+    total_is_lower_bound: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready view."""
+        out: dict[str, Any] = {"results": [v.as_dict() for v in self.results], "total": self.total}
+        if self.total_is_lower_bound:
+            out["total_is_lower_bound"] = True
+        return out
+
+
+class InventoryError(ValueError):
+    """A search or booking the inventory cannot answer, with a message the agent can relay."""
+
+
+def read_vehicles_csv(path: Path = DEFAULT_CSV) -> Iterator[dict[str, Any]]:
+    """Rows of the vehicles CSV as typed dicts ready for insertion."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            yield {
+                "stock_id": int(row["stock_id"]),
+                "make": row["make"].strip(),
+                "model": row["model"].strip(),
+                "year": int(row["year"]),
+                "version": row["version"].strip(),
+                "price": int(float(row["price"])),
+                "km": int(float(row["km"])),
+                "body_type": row["body_type"].strip(),
+                "bluetooth": row["bluetooth"].strip().lower() == "true",
+                "car_play": row["car_play"].strip().lower() == "true",
+                "length_mm": int(row["length_mm"]) if row.get("length_mm") else None,
+                "width_mm": int(row["width_mm"]) if row.get("width_mm") else None,
+                "height_mm": int(row["height_mm"]) if row.get("height_mm") else None,
+            }
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite files get WAL so readers never block the visit writer."""
+    if url.startswith("sqlite"):
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class InventoryStore:
+    """Search the vehicles table and book visits. Thread-safe; one per process is enough."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine)
+
+    @classmethod
+    def from_url(cls, url: str) -> InventoryStore:
+        """Connect to an inventory that already holds its vehicles (e.g. a PostgreSQL read replica)."""
+        return cls(make_engine(url))
+
+    @classmethod
+    def from_csv(cls, url: str, csv_path: Path = DEFAULT_CSV) -> InventoryStore:
+        """Create/refresh the vehicles table at `url` from a CSV file (visits are kept)."""
+        store = cls(make_engine(url))
+        store.load(read_vehicles_csv(csv_path))
+        return store
+
+    def load(self, rows: Iterable[dict[str, Any]], batch_size: int = 5000) -> int:
+        """Replace every vehicle with `rows`, in one transaction. Returns how many were loaded."""
+        count = 0
+        with self.engine.begin() as conn:
+            conn.execute(delete(vehicles))
+            batch: list[dict[str, Any]] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    conn.execute(insert(vehicles), batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                conn.execute(insert(vehicles), batch)
+                count += len(batch)
+        return count
+
+    def catalog(self) -> dict[str, list[str]]:
+        """Every make in stock with its models, as spelled in the inventory."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(vehicles.c.make, vehicles.c.model).distinct()).all()
+        out: dict[str, list[str]] = {}
+        for make, model in rows:
+            out.setdefault(make, []).append(model)
+        return {make: sorted(models) for make, models in sorted(out.items())}
+
+    def get(self, stock_id: int) -> Vehicle | None:
+        """The car with this stock id, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*_VEHICLE_COLUMNS).where(vehicles.c.stock_id == stock_id)).first()
+        return _vehicle(row) if row else None
+
+    def search(self, filters: SearchFilters) -> SearchResult:
+        """Cars matching every filter, cheapest first, with the total count of matches."""
+        _validate(filters)
+        conditions = []
+        if filters.make:
+            conditions.append(vehicles.c.make == filters.make)
+        if filters.model:
+            conditions.append(vehicles.c.model == filters.model)
+        if filters.body_type:
+            conditions.append(vehicles.c.body_type == filters.body_type)
+        if filters.min_price is not None:
+            conditions.append(vehicles.c.price >= filters.min_price)
+        if filters.max_price is not None:
+            conditions.append(vehicles.c.price <= filters.max_price)
+        if filters.min_year is not None:
+            conditions.append(vehicles.c.year >= filters.min_year)
+        if filters.max_year is not None:
+            conditions.append(vehicles.c.year <= filters.max_year)
+        if filters.max_km is not None:
+            conditions.append(vehicles.c.km <= filters.max_km)
+        limit = max(1, min(filters.limit, MAX_LIMIT))
+        page = select(*_VEHICLE_COLUMNS).where(*conditions).order_by(vehicles.c.price, vehicles.c.stock_id)
+        # Counting stops at the cap: "more than 1,000 cars" needs no full scan of a large inventory.
+        capped = select(vehicles.c.stock_id).where(*conditions).limit(TOTAL_COUNT_CAP + 1).subquery()
+        with self.engine.connect() as conn:
+            rows = conn.execute(page.limit(limit)).all()
+            total = conn.execute(select(func.count()).select_from(capped)).scalar_one()
+        lower_bound = total > TOTAL_COUNT_CAP
+        return SearchResult([_vehicle(r) for r in rows], min(total, TOTAL_COUNT_CAP), lower_bound)
+
+    def book_visit(
+        self, stock_id: int, customer_name: str | None, when: str | None, thread_id: str | None = None
+    ) -> tuple[int, Vehicle]:
+        """Store a visit request for a car in stock; returns the visit id and the car."""
+        vehicle = self.get(stock_id)
+        if vehicle is None:
+            raise InventoryError(f"no car with stock_id {stock_id} is in stock")
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(visits).values(
+                    stock_id=stock_id,
+                    customer_name=(customer_name or None) and customer_name[:120],
+                    requested_when=(when or None) and when[:120],
+                    thread_id=thread_id,
+                    created_at=datetime.now(UTC),
+                )
+            )
+            visit_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        return visit_id, vehicle
+
+    def count_visits(self, thread_id: str | None = None) -> int:
+        """How many visits were booked (in one conversation thread, or in all)."""
+        query = select(func.count()).select_from(visits)
+        if thread_id is not None:
+            query = query.where(visits.c.thread_id == thread_id)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def ping(self) -> bool:
+        """True when the database answers."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(1)).scalar_one() == 1
+
+
+_VEHICLE_COLUMNS = (
+    vehicles.c.stock_id,
+    vehicles.c.make,
+    vehicles.c.model,
+    vehicles.c.year,
+    vehicles.c.version,
+    vehicles.c.price,
+    vehicles.c.km,
+    vehicles.c.body_type,
+    vehicles.c.bluetooth,
+    vehicles.c.car_play,
+)
+
+
+def _vehicle(row: Any) -> Vehicle:
+    return Vehicle(
+        stock_id=int(row.stock_id),
+        make=row.make,
+        model=row.model,
+        year=int(row.year),
+        version=row.version or "",
+        price=int(row.price),
+        km=int(row.km),
+        body_type=row.body_type,
+        bluetooth=bool(row.bluetooth),
+        car_play=bool(row.car_play),
+    )
+
+
+def _validate(filters: SearchFilters) -> None:
+    if filters.body_type is not None and filters.body_type not in BODY_TYPES:
+        raise InventoryError(f"body_type must be one of {', '.join(BODY_TYPES)}; got {filters.body_type!r}")
+    for name in ("min_price", "max_price", "max_km"):
+        value = getattr(filters, name)
+        if value is not None and value < 0:
+            raise InventoryError(f"{name} cannot be negative")
+    if (
+        filters.min_price is not None
+        and filters.max_price is not None
+        and filters.min_price > filters.max_price
+    ):
+        raise InventoryError("min_price is above max_price")
+    if filters.min_year is not None and filters.max_year is not None and filters.min_year > filters.max_year:
+        raise InventoryError("min_year is after max_year")
