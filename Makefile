@@ -1,0 +1,39 @@
+# One entry point per task. `make run` and `make test` set everything up first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test test-unit lint bench eval studio clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the agent with its dev tools
+
+run: setup  ## chat with the agent in the terminal (offline mode unless OPENAI_API_KEY is set)
+	$(BIN)/kavak-agent chat
+
+test: setup  ## every test: unit and integration (starts Redis, servers and subprocesses itself)
+	$(BIN)/pytest -q
+
+test-unit: setup  ## fast tests, no services
+	$(BIN)/pytest -q tests/unit
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy graph tools prompts cli
+
+bench: setup  ## turn latency (SQLite and Redis checkpointers) and search latency on 1M generated cars
+	$(BIN)/python -m bench.turn_latency
+	$(BIN)/python -m bench.search_latency
+
+studio: setup  ## serve the graph's API for LangGraph Studio on http://127.0.0.1:2024
+	$(BIN)/langgraph dev --no-browser
+
+clean:
+	rm -rf .kavak .pytest_cache .ruff_cache .mypy_cache
