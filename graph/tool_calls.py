@@ -7,7 +7,8 @@ import uuid
 from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
-from langchain_core.tools import BaseTool
+from langchain_core.tools import BaseTool, StructuredTool
+from langsmith.utils import tracing_is_enabled
 
 
 def call_tool(
@@ -18,7 +19,11 @@ def call_tool(
     `hidden` arguments (e.g. the thread id, which may be a phone number) reach the tool but not the record.
     """
     call_id = f"call_{uuid.uuid4().hex[:16]}"
-    output = tool.invoke({**args, **(hidden or {})})
+    arguments = {**args, **(hidden or {})}
+    if isinstance(tool, StructuredTool) and tool.func is not None and not tracing_is_enabled():
+        output = tool.func(**arguments)  # same function, without ~1 ms of run bookkeeping nobody records
+    else:
+        output = tool.invoke(arguments)  # traced: the tool shows up as its own run in LangSmith
     request = AIMessage(content="", tool_calls=[{"name": tool.name, "args": args, "id": call_id}])
     result = ToolMessage(
         content=json.dumps(output, ensure_ascii=False, default=str), tool_call_id=call_id, name=tool.name

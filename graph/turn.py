@@ -37,7 +37,12 @@ def run_turn(
     message = HumanMessage(content=(text or "")[:MAX_INPUT_CHARS])
     result = TurnResult(thread_id=thread_id, reply="")
     calls: dict[str, dict[str, Any]] = {}
-    for chunk in graph.stream({"messages": [message]}, config, context=context or Context(), stream_mode="updates"):
+    # durability="exit": one checkpoint per turn, written when the turn completes. A turn is atomic: if it
+    # fails half-way nothing is saved and the same message can simply be processed again.
+    stream = graph.stream(
+        {"messages": [message]}, config, context=context or Context(), stream_mode="updates", durability="exit"
+    )
+    for chunk in stream:
         for node, update in chunk.items():
             result.route.append(node)
             for msg in (update or {}).get("messages", []):
