@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -17,7 +19,7 @@ GRAPH_NAME = "kavak_sales_agent"
 TOOL_NODES = ("normalize", "search", "finance", "schedule")
 
 
-def build_builder() -> StateGraph:
+def build_builder() -> StateGraph[State, Context, InputState, State]:
     """The uncompiled graph."""
     builder = StateGraph(State, context_schema=Context, input_schema=InputState)
     builder.add_node("consult", consult)
@@ -36,6 +38,8 @@ def build_builder() -> StateGraph:
     return builder
 
 
-def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
+def build_graph(
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+) -> CompiledStateGraph[State, Context, InputState, State]:
     """The compiled agent; pass a checkpointer to keep conversations (LangGraph Server brings its own)."""
     return build_builder().compile(checkpointer=checkpointer, name=GRAPH_NAME)

@@ -29,8 +29,8 @@ def open_checkpointer(settings: Settings | None = None) -> Iterator[BaseCheckpoi
     conn = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     try:
-        saver = SqliteSaver(conn)
-        saver.setup()
-        yield saver
+        sqlite_saver = SqliteSaver(conn)
+        sqlite_saver.setup()
+        yield sqlite_saver
     finally:
         conn.close()

@@ -17,7 +17,16 @@ from tools.normalize import fold
 
 log = logging.getLogger(__name__)
 
-SLOT_KEYS = ("body_type", "min_price", "max_price", "min_year", "max_year", "max_km", "customer_name", "visit_when")
+SLOT_KEYS = (
+    "body_type",
+    "min_price",
+    "max_price",
+    "min_year",
+    "max_year",
+    "max_km",
+    "customer_name",
+    "visit_when",
+)
 
 
 def consult(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -99,9 +108,7 @@ def _continue_pending(understanding: Understanding, state: State) -> Understandi
         return understanding
     answers_when = pending == "schedule" and bool(understanding.visit_when or understanding.customer_name)
     names_car = bool(understanding.ordinal or understanding.refers_back or understanding.brand_text)
-    new_search = any(
-        getattr(understanding, key) is not None for key in ("body_type", "min_price", "max_price")
-    )
+    new_search = any(getattr(understanding, key) is not None for key in ("body_type", "min_price", "max_price"))
     if answers_when or (names_car and not new_search):
         return understanding.model_copy(update={"intent": pending})
     return understanding

@@ -21,13 +21,16 @@ class Context:
     )
     system_prompt: str = field(default=SYSTEM_PROMPT, metadata={"description": "Agent persona and rules."})
     understanding_prompt: str = field(
-        default=UNDERSTANDING_PROMPT, metadata={"description": "Instructions for extracting intent and slots."}
+        default=UNDERSTANDING_PROMPT,
+        metadata={"description": "Instructions for extracting intent and slots."},
     )
     reply_prompt: str = field(default=REPLY_PROMPT, metadata={"description": "Instructions for the reply."})
     default_term_months: int = field(
         default=48, metadata={"description": "Term used when the customer has not said one."}
     )
-    max_cars_in_reply: int = field(default=5, metadata={"description": "Cars (distinct models) listed in one WhatsApp message."})
+    max_cars_in_reply: int = field(
+        default=5, metadata={"description": "Cars (distinct models) listed in one WhatsApp message."}
+    )
     max_message_chars: int = field(
         default=2000, metadata={"description": "Longer customer messages are cut before they are understood."}
     )

@@ -91,15 +91,22 @@ def _financing_plan(financing: dict[str, Any]) -> ReplyPlan:
     if error is None:
         return ReplyPlan("financing", {"plan": financing, "car": car})
     if "term_months" in error:
-        return ReplyPlan("term_error", {"car": car, "allowed_terms_months": financing.get("allowed_terms_months")},
-                         pending="finance")
+        return ReplyPlan(
+            "term_error",
+            {"car": car, "allowed_terms_months": financing.get("allowed_terms_months")},
+            pending="finance",
+        )
     if "down_payment" in error:
         return ReplyPlan("down_payment_error", {"car": car}, pending="finance")
     return ReplyPlan("financing_error", {"car": car}, pending="finance")
 
 
 def _search_plan(outcome: dict[str, Any], state: State) -> ReplyPlan:
-    facts = {"filters": outcome.get("filters", {}), "total": outcome.get("total", 0), "cars": state.get("shown", [])}
+    facts = {
+        "filters": outcome.get("filters", {}),
+        "total": outcome.get("total", 0),
+        "cars": state.get("shown", []),
+    }
     if outcome.get("results"):
         return ReplyPlan("results", facts)
     return ReplyPlan("no_results", facts)
@@ -130,9 +137,14 @@ def render(plan: ReplyPlan, language: str, max_cars: int = 5) -> str:
         p = facts["plan"]
         months = int(p["term_months"])
         return t["financing"].format(
-            car=_title(facts["car"]), price=money(p["price"]), pct=_number(p["down_payment_pct"]),
-            down=money(p["down_payment"], decimals=True), years=_number(Decimal(months) / 12), months=months,
-            monthly=money(p["monthly_payment"], decimals=True), rate=_number(Decimal(p["annual_rate"]) * 100),
+            car=_title(facts["car"]),
+            price=money(p["price"]),
+            pct=_number(p["down_payment_pct"]),
+            down=money(p["down_payment"], decimals=True),
+            years=_number(Decimal(months) / 12),
+            months=months,
+            monthly=money(p["monthly_payment"], decimals=True),
+            rate=_number(Decimal(p["annual_rate"]) * 100),
         )
     if kind in ("term_error", "down_payment_error", "ask_when", "car_details"):
         car = facts.get("car") or {}
@@ -144,7 +156,7 @@ def render(plan: ReplyPlan, language: str, max_cars: int = 5) -> str:
         name = visit.get("customer_name")
         name_part = f", {name}" if name else ""
         when = visit.get("when")
-        when_part = (f" ({when})" if when else "")
+        when_part = f" ({when})" if when else ""
         return t["visit_booked"].format(name=name_part, car=visit["car"], when=when_part, visit_id=visit["visit_id"])
     return t[kind]
 
@@ -155,8 +167,9 @@ def _render_search(plan: ReplyPlan, language: str, max_cars: int) -> str:
     cars = facts.get("cars", [])[:max_cars]
     subject, conditions = describe_filters(facts.get("filters", {}), language)
     lines = [
-        t["results_line"].format(n=i, make=c["make"], model=c["model"], year=c["year"], km=f"{c['km']:,}",
-                                 price=money(c["price"]))
+        t["results_line"].format(
+            n=i, make=c["make"], model=c["model"], year=c["year"], km=f"{c['km']:,}", price=money(c["price"])
+        )
         for i, c in enumerate(cars, start=1)
     ]
     if plan.kind == "results":
@@ -181,11 +194,15 @@ def _render_car_details(car: dict[str, Any], language: str) -> str:
         extras.append("Bluetooth")
     if language == "en":
         with_part = f" with {' and '.join(extras)}" if extras else ""
-        return (f"The {_title(car)} {car.get('version', '')} has {car['km']:,} km{with_part} and costs "
-                f"{money(car['price'])}. Shall I estimate the monthly payment, or book a visit to see it?")
+        return (
+            f"The {_title(car)} {car.get('version', '')} has {car['km']:,} km{with_part} and costs "
+            f"{money(car['price'])}. Shall I estimate the monthly payment, or book a visit to see it?"
+        )
     with_part = f", con {' y '.join(extras)}" if extras else ""
-    return (f"El {_title(car)} {car.get('version', '')} tiene {car['km']:,} km{with_part} y cuesta "
-            f"{money(car['price'])}. ¿Te calculo la mensualidad o agendamos una visita para que lo conozcas?")
+    return (
+        f"El {_title(car)} {car.get('version', '')} tiene {car['km']:,} km{with_part} y cuesta "
+        f"{money(car['price'])}. ¿Te calculo la mensualidad o agendamos una visita para que lo conozcas?"
+    )
 
 
 def describe_filters(filters: dict[str, Any], language: str) -> tuple[str, str]:

@@ -35,13 +35,16 @@ def get_toolkit(settings: Settings | None = None) -> Toolkit:
 
 @lru_cache(maxsize=8)
 def _chat_model(spec: str, settings: Settings) -> BaseChatModel:
-    kwargs: dict[str, object] = {"timeout": settings.model_timeout_s, "max_retries": settings.model_max_retries}
+    kwargs: dict[str, object] = {
+        "timeout": settings.model_timeout_s,
+        "max_retries": settings.model_max_retries,
+    }
     if spec.startswith("openai:"):
         assert settings.openai_api_key is not None
         kwargs["api_key"] = settings.openai_api_key.get_secret_value()
         if settings.openai_base_url:
             kwargs["base_url"] = settings.openai_base_url
-    return init_chat_model(spec, temperature=0, **kwargs)
+    return init_chat_model(spec, temperature=0, **kwargs)  # type: ignore[call-overload]
 
 
 def get_chat_model(context: Context, settings: Settings | None = None) -> BaseChatModel | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from graph.state import State
@@ -10,7 +11,7 @@ CONCRETE_CONSTRAINTS = ("max_price", "min_price", "body_type", "make", "model")
 """Preferences that make a request concrete enough to search (budget, body type, make or model)."""
 
 
-def has_concrete_constraint(preferences: dict[str, Any], understanding: dict[str, Any]) -> bool:
+def has_concrete_constraint(preferences: Mapping[str, Any], understanding: Mapping[str, Any]) -> bool:
     """True when we know a budget, a body type, or a make/model (known or mentioned this turn)."""
     if any(preferences.get(key) is not None for key in CONCRETE_CONSTRAINTS):
         return True

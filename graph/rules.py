@@ -18,7 +18,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from graph.understanding import Understanding
+from graph.understanding import Intent, Language, Understanding
 
 MAX_CHARS = 4000
 MIN_MONEY = 1000
@@ -58,19 +58,86 @@ _ES_STOP = _words(
 )
 
 _UNITS: dict[str, int] = {
-    "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
-    "once": 11, "doce": 12, "trece": 13, "catorce": 14, "quince": 15, "dieciseis": 16, "diecisiete": 17,
-    "dieciocho": 18, "diecinueve": 19, "veinte": 20, "veintiuno": 21, "veintiun": 21, "veintidos": 22,
-    "veintitres": 23, "veinticuatro": 24, "veinticinco": 25, "veintiseis": 26, "veintisiete": 27,
-    "veintiocho": 28, "veintinueve": 29, "treinta": 30, "cuarenta": 40, "cincuenta": 50, "sesenta": 60,
-    "setenta": 70, "ochenta": 80, "noventa": 90, "cien": 100, "ciento": 100, "doscientos": 200,
-    "doscientas": 200, "trescientos": 300, "trescientas": 300, "cuatrocientos": 400, "cuatrocientas": 400,
-    "quinientos": 500, "quinientas": 500, "seiscientos": 600, "seiscientas": 600, "setecientos": 700,
-    "setecientas": 700, "ochocientos": 800, "ochocientas": 800, "novecientos": 900, "novecientas": 900,
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+    "diez": 10,
+    "once": 11,
+    "doce": 12,
+    "trece": 13,
+    "catorce": 14,
+    "quince": 15,
+    "dieciseis": 16,
+    "diecisiete": 17,
+    "dieciocho": 18,
+    "diecinueve": 19,
+    "veinte": 20,
+    "veintiuno": 21,
+    "veintiun": 21,
+    "veintidos": 22,
+    "veintitres": 23,
+    "veinticuatro": 24,
+    "veinticinco": 25,
+    "veintiseis": 26,
+    "veintisiete": 27,
+    "veintiocho": 28,
+    "veintinueve": 29,
+    "treinta": 30,
+    "cuarenta": 40,
+    "cincuenta": 50,
+    "sesenta": 60,
+    "setenta": 70,
+    "ochenta": 80,
+    "noventa": 90,
+    "cien": 100,
+    "ciento": 100,
+    "doscientos": 200,
+    "doscientas": 200,
+    "trescientos": 300,
+    "trescientas": 300,
+    "cuatrocientos": 400,
+    "cuatrocientas": 400,
+    "quinientos": 500,
+    "quinientas": 500,
+    "seiscientos": 600,
+    "seiscientas": 600,
+    "setecientos": 700,
+    "setecientas": 700,
+    "ochocientos": 800,
+    "ochocientas": 800,
+    "novecientos": 900,
+    "novecientas": 900,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _EN_NUMBERS = _words(
     """two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
@@ -80,9 +147,21 @@ _EN_NUMBERS = _words(
 _ES_NUMBERS = frozenset(_UNITS) - _EN_NUMBERS - {"once"} | {"mil", "millon", "millones", "medio"}
 _ONE_WORDS = frozenset({"un", "una", "uno", "one", "a", "an"})
 _MULT_WORDS: dict[str, int] = {
-    "mil": 1000, "thousand": 1000, "thousands": 1000, "grand": 1000, "lucas": 1000, "luca": 1000, "k": 1000,
-    "millon": 10**6, "millones": 10**6, "million": 10**6, "millions": 10**6, "mdp": 10**6, "mill": 10**6,
-    "mm": 10**6, "m": 10**6,
+    "mil": 1000,
+    "thousand": 1000,
+    "thousands": 1000,
+    "grand": 1000,
+    "lucas": 1000,
+    "luca": 1000,
+    "k": 1000,
+    "millon": 10**6,
+    "millones": 10**6,
+    "million": 10**6,
+    "millions": 10**6,
+    "mdp": 10**6,
+    "mill": 10**6,
+    "mm": 10**6,
+    "m": 10**6,
 }
 _AFTER_DIGITS_ONLY = frozenset({"k", "m", "mm", "mdp", "mill"})
 _BIG_WORDS = frozenset({"mil", "millon", "millones", "million", "thousand", "hundred"})
@@ -119,11 +198,26 @@ _BRAND_WORDS = _MAKES | _MODELS
 _BRAND_RXS = tuple(
     re.compile(p)
     for p in (
-        r"\b(?:cx|mx)[- ]?\d{1,2}\b", r"\b(?:cr|hr|br|wr)[- ]v\b", r"\brav[- ]4\b", r"\bx[- ]trail\b",
-        r"\bt[- ]cross\b", r"\bserie [1-8]\b", r"\bclase (?:a|b|c|e|g|s|cla|cls|gla|glb|glc|gle|gls)\b",
-        r"\bf-?150\b", r"\bnp ?300\b", r"\bgrand (?:cherokee|i10|vitara)\b", r"\b(?:range|land) rover\b",
-        r"\bmercedes[- ]benz\b", r"\balfa romeo\b", r"\bgreat wall\b", r"\bmini cooper\b",
-        r"\b[xq][1-8]\b", r"\ba[1-8]\b", r"\bxc ?[4-9]0\b", r"\bmodel [3sxy]\b", r"\bmazda ?[236]\b",
+        r"\b(?:cx|mx)[- ]?\d{1,2}\b",
+        r"\b(?:cr|hr|br|wr)[- ]v\b",
+        r"\brav[- ]4\b",
+        r"\bx[- ]trail\b",
+        r"\bt[- ]cross\b",
+        r"\bserie [1-8]\b",
+        r"\bclase (?:a|b|c|e|g|s|cla|cls|gla|glb|glc|gle|gls)\b",
+        r"\bf-?150\b",
+        r"\bnp ?300\b",
+        r"\bgrand (?:cherokee|i10|vitara)\b",
+        r"\b(?:range|land) rover\b",
+        r"\bmercedes[- ]benz\b",
+        r"\balfa romeo\b",
+        r"\bgreat wall\b",
+        r"\bmini cooper\b",
+        r"\b[xq][1-8]\b",
+        r"\ba[1-8]\b",
+        r"\bxc ?[4-9]0\b",
+        r"\bmodel [3sxy]\b",
+        r"\bmazda ?[236]\b",
     )
 )
 _BRAND_TRIGGERS = _words(
@@ -132,6 +226,7 @@ _BRAND_TRIGGERS = _words(
 )
 _PLACE_VERBS = _words("soy vengo vivo estoy somos desde ciudad estado colonia zona cerca area sucursal")
 
+_PLACE_PREPOSITIONS = frozenset({"en", "hacia", "desde", "hasta", "por", "rumbo", "in", "to", "at", "near"})
 _BODY_WORDS = _words(
     """sedan sedanes sedans hatchback hatchbacks hatch hb suv suvs camioneta camionetas camionetita
     camionetitas crossover crossovers todoterreno pickup pickups pick troca trocas troka trokas trokita
@@ -166,7 +261,8 @@ _COMMON_EXTRA = _words(
     llantas asientos puertas hola gracias buenas buenos dias tardes noches senor senora joven amigo
     amiga whatsapp app web pagina foto fotos video info informacion sucursal agencia lote domicilio
     ciudad mexico cdmx monterrey guadalajara puebla queretaro tijuana merida cancun toluca leon tuxtla
-    oaxaca veracruz chihuahua hermosillo saltillo aguascalientes morelia culiacan acapulco estado lunes
+    oaxaca veracruz chihuahua hermosillo saltillo aguascalientes morelia culiacan acapulco san santa estado
+    lunes
     martes miercoles jueves viernes sabado domingo enero febrero marzo abril mayo junio julio agosto
     septiembre octubre noviembre diciembre monday tuesday wednesday thursday friday saturday sunday
     january february april june july august september october november december sentar sentir viento
@@ -186,26 +282,49 @@ _COMMON_EXTRA = _words(
     mas menos mucho poco muy bien mal grande chico pequeno mediano compacto espacioso rapido"""
 )
 _COMMON = (
-    _COMMON_EXTRA | _EN_STOP | _ES_STOP | frozenset(_KEYWORDS) | frozenset(_UNITS)
-    | frozenset(_MULT_WORDS) | _BRAND_TRIGGERS
+    _COMMON_EXTRA
+    | _EN_STOP
+    | _ES_STOP
+    | frozenset(_KEYWORDS)
+    | frozenset(_UNITS)
+    | frozenset(_MULT_WORDS)
+    | _BRAND_TRIGGERS
 )
 _KNOWN = _COMMON | _BRAND_WORDS | _AMBIGUOUS_MODELS
 _FUZZY_BRANDS = tuple(sorted(w for w in _BRAND_WORDS if len(w) >= 4 and w.isalpha()))
 
 _ORDINAL_WORDS: dict[str, int] = {
-    "primero": 1, "primera": 1, "primer": 1, "first": 1, "segundo": 2, "segunda": 2, "second": 2,
-    "tercero": 3, "tercera": 3, "tercer": 3, "third": 3, "cuarto": 4, "cuarta": 4, "fourth": 4, "quinto": 5,
-    "quinta": 5, "fifth": 5, "ultimo": -1, "ultima": -1, "last": -1,
+    "primero": 1,
+    "primera": 1,
+    "primer": 1,
+    "first": 1,
+    "segundo": 2,
+    "segunda": 2,
+    "second": 2,
+    "tercero": 3,
+    "tercera": 3,
+    "tercer": 3,
+    "third": 3,
+    "cuarto": 4,
+    "cuarta": 4,
+    "fourth": 4,
+    "quinto": 5,
+    "quinta": 5,
+    "fifth": 5,
+    "ultimo": -1,
+    "ultima": -1,
+    "last": -1,
 }
 
 # ---------------------------------------------------------------------------------------------------------
 # Regular expressions (all run on folded text: lowercase, no accents)
 # ---------------------------------------------------------------------------------------------------------
 
-_TOKEN_RX = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[a-z]+|\S")
+_TOKEN_RX = re.compile(r"(?<![0-9])[0-9]{1,3}(?: [0-9]{3})+(?! ?[0-9.,])|[0-9]+(?:[.,][0-9]+)*|[a-z]+|\S")
 _WORD_RX = re.compile(r"[a-z]+")
 _GROUPED_RX = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
-_CENTS_RX = re.compile(r"\d{1,3}(?:,\d{3})+\.\d{1,2}")
+_CENTS_RX = re.compile(r"\d{1,3}(?:,\d{3})+\.\d{1,2}|\d{1,3}(?:\.\d{3})+,\d{1,2}")
+_SPACED_RX = re.compile(r"\d{1,3}(?: \d{3})+")
 _DECIMAL_RX = re.compile(r"\d+[.,]\d+")
 _PERCENT_WORDS_RX = re.compile(r"\s*\b(?:por\s*ciento|percent|pct)\b")
 
@@ -268,7 +387,8 @@ _DP_AFTER = re.compile(
 )
 _PRICE_VERB_RX = re.compile(
     r"(?:\b(?:cuesta|cuestan|vale|valen|costs?|is\s+worth|worth|priced\s+at|sells?\s+for|se\s+vende\s+en|"
-    r"(?:vendemel|vendamel|dejamel|damel|regalamel)[oa]\s+(?:en|por|a)|me\s+l[oa]\s+(?:das|dejas|vendes)\s+en|"
+    r"(?:vendemel|vendamel|dejamel|damel|regalamel)[oa]\s+(?:en|por|a)|"
+    r"me\s+l[oa]\s+(?:das|dan|dejas|dejan|deja|vendes|venden|vende)\s+(?:en|por|a)|"
     r"sell\s+(?:it\s+|me\s+it\s+|it\s+to\s+me\s+|me\s+the\s+\w+\s+)?(?:for|at)|give\s+(?:it\s+to\s+me|me\s+it)\s+"
     r"for|let\s+me\s+have\s+it\s+for|precio\s+(?:especial|final|nuevo)\s*(?:de|es|of|is)?|the\s+price\s+"
     r"(?:is\s+now|to|at)|price\s+(?:to|at)|el\s+precio\s+(?:ahora\s+)?es(?:\s+de)?|ahora\s+cuesta|now\s+costs?)"
@@ -297,13 +417,13 @@ _NO_DOWN_RX = re.compile(
 _KM_AFTER = re.compile(r"^\s*(?:de\s+)?(?:km|kms|kilometros?|kilometraje|kilometers?|kilometres?)\b")
 _MILES_AFTER = re.compile(r"^\s*(?:millas|miles|mi)\b")
 _KM_BEFORE = re.compile(
-    r"\b(?:kilometraje|km|kms|kilometros|mileage|recorrido|odometro|odometer|millaje)(?:\s+(?:de|del|of|is|es|"
+    r"(?:\b(?:km|kms)\s*[:=]\s*$)|\b(?:kilometraje|mileage|recorrido|odometro|odometer|millaje)(?:\s+(?:de|del|of|is|es|"
     r"menor|menos|maximo|max|hasta|below|under|less|than|no|mas|mayor|a|up|to|at|most|que|al|the))*\s*[:=]?\s*$"
 )
 _KM_MIN_BEFORE = re.compile(r"\b(?:mas\s+de|over|more\s+than|at\s+least|minimo|arriba\s+de|mayor\s+a)\s*$")
 
 _YEAR_UNIT_AFTER = re.compile(r"^\s*(?:anos?|anios?|years?|yrs?)\b(\s+(?:y\s+medio|and\s+a\s+half))?")
-_MONTH_UNIT_AFTER = re.compile(r"^\s*(?:meses|mes|months?|mos|msi)\b")
+_MONTH_UNIT_AFTER = re.compile(r"^\s*(?:meses|mes|months?|mos?|mths?|msi)\b")
 _PAYMENTS_AFTER = re.compile(r"^\s*(?:mensualidades|pagos|payments|installments|plazos|cuotas|abonos)\b")
 _AGE_AFTER = re.compile(
     r"^\s*(?:anos?|anios?|years?|yrs?|meses|months?)\s+(?:de\s+(?:antiguedad|uso|edad|vida|viej[oa]|usad[oa])|"
@@ -329,16 +449,29 @@ _YEAR_MAX_AFTER = re.compile(
 )
 _YEAR_FILL = r"(?:\s+(?:el|la|del|de|al|a|the|year|ano|modelo|model|un|una|los|las))*\s*$"
 _YEAR_BEFORE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(?:no\s+older\s+than|not\s+older\s+than|no\s+mas\s+(?:viejo|antiguo)\s+(?:que|de)|"
-                r"no\s+anterior\s+a)" + _YEAR_FILL), "min"),
-    (re.compile(r"\b(?:no\s+newer\s+than|not\s+newer\s+than|no\s+mas\s+nuevo\s+(?:que|de))" + _YEAR_FILL),
-     "max"),
-    (re.compile(r"\b(?:antes\s+de|older\s+than|hasta|maximo|max|before|anterior(?:es)?\s+a|"
-                r"mas\s+(?:viejo|antiguo)s?\s+(?:que|de)|up\s+to|menor\s+(?:a|que)|prior\s+to)" + _YEAR_FILL),
-     "max"),
-    (re.compile(r"\b(?:desde|a\s+partir\s+de|minimo|min|mayor\s+(?:a|que)|posterior(?:es)?\s+a|despues\s+de|"
-                r"newer\s+than|after|from|since|at\s+least|mas\s+(?:nuevo|reciente)s?\s+(?:que|de)|"
-                r"arriba\s+de)" + _YEAR_FILL), "min"),
+    (
+        re.compile(
+            r"\b(?:no\s+older\s+than|not\s+older\s+than|no\s+mas\s+(?:viejo|antiguo)\s+(?:que|de)|"
+            r"no\s+anterior\s+a)" + _YEAR_FILL
+        ),
+        "min",
+    ),
+    (re.compile(r"\b(?:no\s+newer\s+than|not\s+newer\s+than|no\s+mas\s+nuevo\s+(?:que|de))" + _YEAR_FILL), "max"),
+    (
+        re.compile(
+            r"\b(?:antes\s+de|older\s+than|hasta|maximo|max|before|anterior(?:es)?\s+a|"
+            r"mas\s+(?:viejo|antiguo)s?\s+(?:que|de)|up\s+to|menor\s+(?:a|que)|prior\s+to)" + _YEAR_FILL
+        ),
+        "max",
+    ),
+    (
+        re.compile(
+            r"\b(?:desde|a\s+partir\s+de|minimo|min|mayor\s+(?:a|que)|posterior(?:es)?\s+a|despues\s+de|"
+            r"newer\s+than|after|from|since|at\s+least|mas\s+(?:nuevo|reciente)s?\s+(?:que|de)|"
+            r"arriba\s+de)" + _YEAR_FILL
+        ),
+        "min",
+    ),
 )
 _YEAR_EXACT_BEFORE = re.compile(r"\b(?:un|una|el|la|del|de|modelo|model|ano|year|a|an|los|las|mi|my|tu)\s*$")
 
@@ -347,7 +480,9 @@ _INJECTION_RXS = tuple(
     for p in (
         r"\b(?:ignora|ignore|ignoring|olvida|olvidate\s+de|forget|disregard|omite|bypass|override|desobedece|"
         r"salta(?:te)?)\b.{0,40}\b(?:instrucciones|instructions|reglas|rules|prompts?|indicaciones|directrices|"
-        r"guidelines|programacion|restricciones|restrictions|lo\s+anterior|previous|above|todo\s+lo\s+que)",
+        r"guidelines|programacion|restricciones|restrictions)",
+        r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?(?:the\s+|your\s+)?"
+        r"(?:above|previous|prior|preceding)\b|\bignora\s+(?:todo\s+)?lo\s+anterior\b",
         r"\b(?:system\s+prompt|prompt\s+del?\s+sistema|system\s+message|mensaje\s+del\s+sistema|tu\s+prompt|"
         r"your\s+prompt|instrucciones\s+(?:del\s+sistema|iniciales|ocultas|secretas)|initial\s+instructions|"
         r"hidden\s+instructions|developer\s+mode|modo\s+(?:desarrollador|developer|dios|sin\s+restricciones)|"
@@ -362,6 +497,13 @@ _INJECTION_RXS = tuple(
         r"\b(?:cambia|cambiar|cambiale|pon|poner|ponle|ponerle|actualiza|modifica|fija|establece|baja|bajale)\s+"
         r"(?:el\s+|su\s+)?precio\s+(?:a|en|de)\b",
         r"\bprecio\s+especial\s+(?:de\s+)?\$?\s*\d",
+        r"\b(?:as\s+the\s+(?:manager|owner|boss|ceo|admin)|i\s+(?:hereby\s+)?authori[sz]e|authori[sz]ed\s+by|"
+        r"autoriz[oa]\s+tu\s+(?:jefe|gerente)|(?:tu|mi)\s+(?:jefe|gerente)\s+(?:ya\s+)?(?:lo\s+)?autoriz|"
+        r"ya\s+lo\s+autoriz\w*|soy\s+(?:el|tu)\s+(?:gerente|jefe|dueno|administrador)|"
+        r"i\s+am\s+(?:the|your)\s+(?:manager|boss|owner|admin))",
+        r"\b(?:update|actualiza|cambia|change|modifica|modify|edit|edita|borra|delete)\s+(?:your|tus|tu|the|el|los|"
+        r"las|su|sus)\s+(?:records?|precios?|prices?|registros?|datos|data|database|base\s+de\s+datos|inventario|"
+        r"inventory|system|sistema|catalogo|catalog)\b",
         r"\b(?:dame|damelo|damela|regalamelo|regalamela|give\s+(?:it\s+to\s+)?me|quiero)\b.{0,20}"
         r"\b(?:gratis|for\s+free|free\s+of\s+charge|regalado)\b",
     )
@@ -371,9 +513,7 @@ _WEEKDAYS = (
     r"(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday)"
 )
-_MONTHS_ES = (
-    r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)"
-)
+_MONTHS_ES = r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)"
 _MONTHS_EN = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|"
     r"apr|jun|jul|aug|sept|sep|oct|nov|dec)"
@@ -383,7 +523,7 @@ _HOUR_WORDS = (
     r"eight|nine|ten|eleven|twelve|noon|midnight|mediodia)"
 )
 _CLOCK = (
-    rf"(?:\d{{1,2}}(?::\d{{2}})?(?![\d.,])|{_HOUR_WORDS}\b)(?!\s*(?:%|mil\b|k\b|pesos|anos|years|meses|months|km))"
+    rf"(?:\d{{1,2}}(?:[:.]\d{{2}})?(?!\d|[.,]\d)|{_HOUR_WORDS}\b)(?!\s*(?:%|mil\b|k\b|pesos|anos|years|meses|months|km))"
     r"(?:\s*(?:am|pm|a\.\s?m\.?|p\.\s?m\.?|hrs?|horas|h)\b\.?)?(?:\s+y\s+(?:media|cuarto))?"
     r"(?:\s+(?:de\s+la\s+(?:manana|tarde|noche)|del\s+mediodia|in\s+the\s+(?:morning|afternoon|evening)|"
     r"o'?clock))?"
@@ -393,13 +533,14 @@ _VISIT_RXS = tuple(
     for p in (
         rf"\b(?:pasado\s+manana|manana|hoy(?!\s+en\s+dia)|today|tonight|tomorrow|day\s+after\s+tomorrow|"
         rf"(?:(?:el|este|next|this|on|el\s+proximo|this\s+coming)\s+)?{_WEEKDAYS}s?(?:\s+(?:que\s+viene|proximo))?|"
-        r"(?:(?:el|este|this|next|el\s+proximo)\s+)?(?:fin\s+de\s+semana|finde|weekend)|"
+        r"(?<!cada\s)(?<!every\s)(?:(?:el|este|this|next|el\s+proximo)\s+)?(?:fin\s+de\s+semana|finde|weekend)|"
         r"(?:la\s+)?(?:semana\s+que\s+entra|proxima\s+semana|semana\s+proxima)|next\s+week|esta\s+semana|"
-        r"this\s+week|later\s+today|mas\s+tarde|esta\s+(?:tarde|noche)|this\s+(?:afternoon|evening|morning))\b",
+        r"this\s+week|later\s+today|mas\s+tarde|esta\s+(?:tarde|noche)|this\s+(?:afternoon|evening|morning))"
+        r"(?:\s+(?:morning|afternoon|evening|night|temprano))?\b",
         rf"\b(?:(?:el\s+)?\d{{1,2}}(?:ro|o|er|°|º)?\s+de\s+{_MONTHS_ES}|{_MONTHS_EN}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?!\d)|"
         rf"(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+of\s+{_MONTHS_EN}|(?:el\s+)?\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)\b",
         rf"\b(?:(?:como|tipo|a\s+eso\s+de|around|about)\s+)?(?:(?:a\s+las?|at|para\s+las?|de\s+las?)\s+{_CLOCK}|"
-        r"\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|hrs)\b|\d{1,2}:\d{2})",
+        r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|hrs)\b|\d{1,2}:\d{2})",
         r"\b(?:(?:en|por)\s+la\s+(?:manana|tarde|noche)|in\s+the\s+(?:morning|afternoon|evening)|"
         r"al\s+mediodia|a\s+mediodia|at\s+noon|temprano)\b",
     )
@@ -415,19 +556,32 @@ _NAME_SOFT = re.compile(
     r"(?:\s+[A-ZÁÉÍÓÚÑÜ][^\W\d_]*)?)"
 )
 
-_BODY_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("pickup", re.compile(
-        r"\b(?:pick\s?-?\s?ups?|trocas?|trokas?|trokitas?|troquitas?|camionetas?\s+(?:de\s+carga|pick\s?-?\s?up)|"
-        r"doble\s+cabina|cabina\s+doble|trucks?|estaquitas?)\b")),
-    ("minivan", re.compile(
-        r"\b(?:mini\s?-?\s?vans?|(?:una|la|las|a|the|any|some|de|mi)\s+vans?|vans|familiar(?:es)?\s+para\s+"
-        r"(?:7|8)|para\s+(?:7|8)\s+(?:personas|pasajeros|people|passengers)|(?:7|8)\s+(?:asientos|plazas|pasajeros|"
-        r"seats|passengers)|(?:7|8)[- ]seater|tres\s+filas|3\s+filas|third\s+row)\b")),
-    ("suv", re.compile(
-        r"\b(?:suvs?|camionetas?|camionetitas?|camionetota|crossovers?|todo\s?-?\s?terrenos?|sport\s+utility)\b")),
-    ("sedan", re.compile(r"\bsedan(?:es|s)?\b")),
-    ("hatchback", re.compile(r"\b(?:hatch\s?-?\s?backs?|hatchs?|hb)\b")),
-    ("coupe", re.compile(r"\b(?:coupes?|cupes?|deportiv[oa]s?|sports?\s+cars?)\b")),
+# (label, tier): a lower tier wins; within a tier the earliest mention wins. "camioneta" is an SUV in Mexico
+# unless it is for cargo (pickup) or a seat count says minivan.
+_BODY_RULES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
+    (
+        "pickup",
+        0,
+        re.compile(
+            r"\b(?:pick\s?-?\s?ups?|trocas?|trokas?|trokitas?|troquitas?|camionetas?\s+(?:de\s+carga|pick\s?-?\s?up)|"
+            r"doble\s+cabina|cabina\s+doble|trucks?|estaquitas?)\b"
+        ),
+    ),
+    ("minivan", 1, re.compile(r"\b(?:mini\s?-?\s?vans?|(?:una|la|las|a|the|any|some|de|mi)\s+vans?|vans)\b")),
+    ("suv", 2, re.compile(r"\b(?:suvs?|crossovers?|todo\s?-?\s?terrenos?|sport\s+utility)\b")),
+    ("sedan", 2, re.compile(r"\bsedan(?:es|s)?\b")),
+    ("hatchback", 2, re.compile(r"\b(?:hatch\s?-?\s?backs?|hatchs?|hb)\b")),
+    ("coupe", 2, re.compile(r"\b(?:coupes?|cupes?|deportiv[oa]s?|sports?\s+cars?)\b")),
+    ("camioneta", 2, re.compile(r"\b(?:camionetas?|camionetitas?|camionetota)\b")),
+    (
+        "seats",
+        3,
+        re.compile(
+            r"\b(?:familiar(?:es)?\s+para\s+(?:7|8)|para\s+(?:7|8)\s+(?:personas|pasajeros|people|passengers)|"
+            r"(?:7|8)\s+(?:asientos|plazas|pasajeros|seats|passengers)|(?:7|8)[- ]seater|tres\s+filas|3\s+filas|"
+            r"third\s+row)\b"
+        ),
+    ),
 )
 _NEGATED_BEFORE = re.compile(r"\b(?:no|not|ni|sin|nada\s+de|dont|don't|nothing)\s+(?:\w+\s+){0,2}$")
 
@@ -436,6 +590,7 @@ _INTENT_RXS: dict[str, re.Pattern[str]] = {
         r"\b(?:agendar|agend[oae]|agendamos|agenda(?:r|rme|rla|rlo)?|citas?|visita(?:r|rlos|rte|mos)?|"
         r"ir\s+a\s+ver(?:lo|la|los)?|pasar\s+a\s+ver(?:lo|la)?|paso\s+a\s+ver(?:lo|la)?|ver(?:lo|la)\s+en\s+persona|"
         r"en\s+persona|prueba\s+de\s+manejo|probarl[oa]|manejarl[oa]|test\s?-?\s?drive|appointment|"
+        r"conocerl[oa]|(?:quiero|quisiera|puedo|podria|gustaria)\s+verl[oa]|(?:want|like)\s+to\s+see\s+it|"
         r"(?<!payment\s)schedule|book(?:ing)?|can\s+i\s+see\s+it|see\s+it\s+in\s+person|come\s+(?:by|in|see)|"
         r"stop\s+by|visit(?:ing)?|apartar(?:lo|la)?|apart[oa]|apartas|apartado|reservar(?:lo|la)?|reserve|"
         r"reservation|ir\s+a\s+(?:la|su)\s+(?:agencia|sucursal)|pasar\s+a\s+la\s+(?:agencia|sucursal))\b"
@@ -452,7 +607,9 @@ _INTENT_RXS: dict[str, re.Pattern[str]] = {
         r"recomienda[sn]?|recomiendame|recomendacion|disponibles?|inventario|catalogo|stock|looking|look\s+for|"
         r"need|want|do\s+you\s+have|have\s+any|got\s+any|show\s+me|options?|cheapest|mas\s+barat[oa]s?|"
         r"mas\s+economic[oa]s?|barat[oa]s?|economic[oa]s?|cheap|affordable|comprar|compra|buy|buying|purchase|"
-        r"venden|vendes|sell|interesa|interested|alternativas?|similar(?:es)?)\b"
+        r"venden|vendes|sell|interesa|interested|alternativas?|similar(?:es)?|precios?|prices?|available|"
+        r"in\s+stock|mas\s+nuev[oa]s?|newest|mas\s+recientes?|"
+        r"cuanto\s+(?:cuesta|cuestan|sale|vale|esta|estan)|how\s+much)\b"
     ),
     "thanks": re.compile(
         r"\b(?:gracias|grax|thank|thanks|thx|bye|adios|hasta\s+luego|nos\s+vemos|see\s+you|goodbye|te\s+agradezco|"
@@ -478,7 +635,8 @@ _ORD_NUM_RX = re.compile(
 _ORD_WORD_RX = re.compile(r"\b(" + "|".join(_ORDINAL_WORDS) + r")\b")
 _ORD_TAIL = re.compile(r"^\s*(?:one|please|pls|porfa|por\s+favor|opcion|option)?\s*[.!?]*\s*$")
 _ORD_DETERMINER = re.compile(
-    r"\b(?:el|la|lo|the|that|this|ese|esa|este|esta|opcion|option|quiero|me\s+gusta|me\s+interesa)\s*$"
+    r"\b(?:el|la|lo|del|al|de\s+la|a\s+la|the|that|this|ese|esa|este|esta|opcion|option|quiero|me\s+gusta|"
+    r"me\s+interesa)\s*$"
 )
 _ORD_FOLLOW = re.compile(
     r"^\s*(?:one|opcion|option|auto|carro|coche|camioneta|car|suv|truck|sedan|modelo|model|de\s+la\s+lista|"
@@ -494,7 +652,7 @@ _REFERS_RXS = tuple(
     re.compile(p)
     for p in (
         r"\b(?:ese|esa|esos|esas)\b(?!\s+(?:dia|dias|fin|semana|mes|ano|horario|hora|momento|tiempo|rato|lugar|"
-        r"caso|sentido|tema|presupuesto|plazo)\b)",
+        r"caso|sentido|tema|presupuesto|plazo|precio|enganche|monto|numero|dato|color|horario)\b)",
         r"\b(?:este|esta|estos|estas)\s+(?:auto|carro|coche|camioneta|vehiculo|modelo|unidad|uno|una|opcion|"
         r"sedan|suv|troca|hatch|version|car)\b",
         r"\b(?:quiero|gusta|gusto|interesa|llevo|quedo\s+con|ver|apartar|aparta|financiar|sobre|cuesta|sale|vale)"
@@ -506,11 +664,11 @@ _REFERS_RXS = tuple(
         r"purchase|visit|about|is|does|has)\s+it\b(?!\s+(?:possible|ok|okay|true|necessary|required|that))",
         r"\b(?:ver|financiar|comprar|apartar|probar|manejar|llevar|reservar|checar|revisar|agendar|cotizar)"
         r"(?:lo|la)\b|\bme\s+l[oa]\s+(?:llevo|quedo)\b|\bl[oa]\s+(?:quiero|compro|aparto|tomo|financio)\b",
+        r"\bl[oa]\s+(?:puedo|podemos|podria|puedes|pueden|quiero|quisiera|queremos|voy\s+a|vamos\s+a)\s+"
+        r"(?:ver|apartar|financiar|comprar|probar|manejar|checar|revisar|agendar|cotizar|llevar)\b",
     )
 )
-_MODEL_CODE_RX = re.compile(
-    r"[\s-]?([a-z]{0,2}\d{1,4}[a-z]?)\b(?!\s*(?:mil\b|k\b|pesos|km|%|anos?|meses|[.,]\d))"
-)
+_MODEL_CODE_RX = re.compile(r"[\s-]?([a-z]{0,2}\d{1,4}[a-z]?)\b(?!\s*(?:mil\b|k\b|pesos|km|%|anos?|meses|[.,]\d))")
 _REFERS_ACCENT_RX = re.compile(r"(?i)\b(?:ése|ésa|éste|ésta)\b")
 
 
@@ -540,6 +698,7 @@ def _fix_typos(folded: str) -> str:
     """Replace unknown long words by the keyword they closely resemble ('mensualidaad' -> 'mensualidad')."""
 
     def fix(match: re.Match[str]) -> str:
+        """The matched word, or the keyword it is a typo of."""
         word = match.group(0)
         if len(word) < 6 or word in _KNOWN:
             return word
@@ -549,7 +708,7 @@ def _fix_typos(folded: str) -> str:
     return _WORD_RX.sub(fix, folded)
 
 
-def _detect_language(folded: str) -> str:
+def _detect_language(folded: str) -> Language:
     """'en' when English stopwords and number words outnumber Spanish ones, else 'es'."""
     words = _WORD_RX.findall(folded)
     en = sum(1 for w in words if w in _EN_STOP or w in _EN_NUMBERS)
@@ -592,10 +751,11 @@ def _digits_value(tok: str) -> tuple[float | None, bool]:
     """Value of a digit token ('300', '300,000', '300.000', '1.5', '1,234.50') and whether it is grouped."""
     if tok.isdigit():
         return float(tok), False
-    if _GROUPED_RX.fullmatch(tok):
-        return float(re.sub(r"[.,]", "", tok)), True
+    if _GROUPED_RX.fullmatch(tok) or _SPACED_RX.fullmatch(tok):
+        return float(re.sub(r"[., ]", "", tok)), True
     if _CENTS_RX.fullmatch(tok):
-        return float(tok.replace(",", "")), True
+        whole, cents = re.split(r"[.,](?=\d{1,2}$)", tok)
+        return float(re.sub(r"[.,]", "", whole) + "." + cents), True
     if _DECIMAL_RX.fullmatch(tok):
         return float(tok.replace(",", ".")), False
     return None, False
@@ -847,8 +1007,9 @@ def _set_year(c: str, n: _Num, slots: dict[str, Any]) -> None:
         if rx.search(before):
             slots[f"{kind}_year"] = year
             return
-    last = (re.findall(r"[a-z0-9]+", before[-30:])[-1:] or [""])[0]
-    if _YEAR_EXACT_BEFORE.search(before) or re.match(r"^\s*model", after) or _is_vehicle_word(last):
+    tail = re.findall(r"[a-z0-9]+", before[-30:])[-2:]
+    named = bool(tail) and (_is_vehicle_word(tail[-1]) or _is_vehicle_word("".join(tail)))
+    if _YEAR_EXACT_BEFORE.search(before) or re.match(r"^\s*model", after) or named:
         slots["min_year"] = slots["max_year"] = year
         return
     slots["min_year"] = year
@@ -874,7 +1035,7 @@ def _set_percent(c: str, n: _Num, slots: dict[str, Any]) -> None:
 def _money_kind(c: str, n: _Num) -> str:
     """What a money amount is: monthly, down, injection, around, max or min."""
     before, after = _before(c, n), _after(c, n)
-    if _MONTHLY_AFTER.match(after) or _MONTHLY_BEFORE.search(before):
+    if _is_monthly(c, n):
         return "monthly"
     if _DP_BEFORE.search(before) or _DP_AFTER.match(after):
         return "down"
@@ -889,10 +1050,20 @@ def _money_kind(c: str, n: _Num) -> str:
     return "max"
 
 
+def _is_token_price(c: str, n: _Num) -> bool:
+    """A tiny amount written as money ('1 peso', '$1'): no car costs that, so it is price manipulation."""
+    return n.value < MIN_MONEY and _has_money_mark(c, n) and not _is_monthly(c, n)
+
+
+def _is_monthly(c: str, n: _Num) -> bool:
+    """An amount per month ('5 mil al mes', 'mensualidades de 6 mil'), which is not a price."""
+    return bool(_MONTHLY_AFTER.match(_after(c, n)) or _MONTHLY_BEFORE.search(_before(c, n)))
+
+
 def _is_price_claim(before: str) -> bool:
     """'el Onix cuesta', 'véndemelo en', 'the price is now' right before an amount (not 'que cuesta')."""
     match = _PRICE_VERB_RX.search(before)
-    return bool(match) and not _RELATIVE_BEFORE.search(before[: match.start()])
+    return match is not None and not _RELATIVE_BEFORE.search(before[: match.start()])
 
 
 def _set_money(c: str, n: _Num, slots: dict[str, Any]) -> None:
@@ -912,6 +1083,9 @@ def _set_money(c: str, n: _Num, slots: dict[str, Any]) -> None:
 def _range_pair(c: str, a: _Num, b: _Num, lang: str, slots: dict[str, Any]) -> bool:
     """Handle 'entre X y Y', 'de X a Y', 'X-Y mil', '2016-2019'; True when the pair was a range."""
     gap = c[a.end : b.start]
+    if re.fullmatch(r"\s*(?:o|or|,)\s*", gap) and _is_year(c, a) and _is_year(c, b):
+        slots["min_year"], slots["max_year"] = sorted((int(a.value), int(b.value)))
+        return True
     if not _RANGE_SEP.match(gap):
         return False
     if re.match(r"^\s*(?:y|and)\s*\$?\s*$", gap) and not _RANGE_OPEN.search(_before(c, a)):
@@ -957,7 +1131,7 @@ def _classify(c: str, nums: list[_Num], i: int, lang: str, slots: dict[str, Any]
         slots["down_payment_pct"] = float(n.value)
     elif _is_money(c, n):
         _set_money(c, n, slots)
-    elif _is_price_claim(_before(c, n)):
+    elif _is_price_claim(_before(c, n)) or _is_token_price(c, n):
         slots["injection"] = True
     return 1
 
@@ -972,9 +1146,10 @@ def _numeric_slots(c: str, nums: list[_Num], lang: str) -> dict[str, Any]:
         _one_year_term(c, slots)
     if "down_payment_pct" not in slots and "down_payment" not in slots and _NO_DOWN_RX.search(c):
         slots["down_payment_pct"] = 0.0
-    low, high = slots.get("min_price"), slots.get("max_price")
-    if low is not None and high is not None and low > high:
-        slots["min_price"], slots["max_price"] = high, low
+    for low_key, high_key in (("min_price", "max_price"), ("min_year", "max_year")):
+        low, high = slots.get(low_key), slots.get(high_key)
+        if low is not None and high is not None and low > high:
+            slots[low_key], slots[high_key] = high, low
     return slots
 
 
@@ -996,12 +1171,17 @@ def _one_year_term(c: str, slots: dict[str, Any]) -> None:
 def _body_type(c: str) -> str | None:
     """Requested body type; pickup and minivan phrases win over the generic 'camioneta'."""
     found: list[tuple[int, int, str]] = []
-    for rank, (body, rx) in enumerate(_BODY_RULES):
+    for label, tier, rx in _BODY_RULES:
         for m in rx.finditer(c):
             if not _NEGATED_BEFORE.search(c[max(0, m.start() - 30) : m.start()]):
-                found.append((min(rank, 2), m.start(), body))
+                found.append((tier, m.start(), label))
                 break
-    return min(found)[2] if found else None
+    if not found:
+        return None
+    label = min(found)[2]
+    if label == "seats" or (label == "camioneta" and any(f[2] == "seats" for f in found)):
+        return "minivan"
+    return "suv" if label == "camioneta" else label
 
 
 def _shouting(raw: str) -> bool:
@@ -1021,12 +1201,13 @@ def _capitalised_mid(raw: str, start: int) -> bool:
     return bool(head) and head[-1] not in ".!?¡¿\n"
 
 
-def _brand_token(word: str, prev: str, nxt: str, capital: bool) -> bool:
+def _brand_token(word: str, prev: str, nxt: str, capital: bool, lang: Language) -> bool:
     """Whether one folded token names a make or model (exact, plural, slang, capitalised or typo)."""
     if word in _BRAND_WORDS:
         return True
     if word in _AMBIGUOUS_MODELS:
-        return capital or prev in _MAKES or nxt in _MAKES
+        place = prev in _PLACE_PREPOSITIONS or (prev == "a" and lang == "es")
+        return (capital and not place) or prev in _MAKES or nxt in _MAKES
     for stem in (word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("es") else ""):
         if stem and stem in _BRAND_WORDS:
             return True
@@ -1034,33 +1215,36 @@ def _brand_token(word: str, prev: str, nxt: str, capital: bool) -> bool:
         return False
     cutoff = 85 if len(word) >= 5 else 88
     hit = process.extractOne(word, _FUZZY_BRANDS, scorer=fuzz.ratio, score_cutoff=cutoff)
-    return bool(hit) and hit[0][0] == word[0]
+    return hit is not None and hit[0][0] == word[0]
 
 
-def _brand_spans(raw: str, f: str) -> list[tuple[int, int]]:
+def _brand_spans(raw: str, f: str, lang: Language) -> list[tuple[int, int]]:
     """Spans (in the original text) that look like a make or model."""
     spans = [(m.start(), m.end()) for rx in _BRAND_RXS for m in rx.finditer(f)]
     toks = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+", f)]
     use_caps = not _shouting(raw)
     for k, (word, start, end) in enumerate(toks):
         capital = use_caps and _capitalised_mid(raw, start)
-        known = _brand_token(word, _tok(toks, k - 1), _tok(toks, k + 1), capital)
-        if known or (capital and _capital_candidate(toks, k)):
+        known = _brand_token(word, _tok(toks, k - 1), _tok(toks, k + 1), capital, lang)
+        named = _tok(toks, k - 1) in ("marca", "brand") and word.isalpha() and word not in _COMMON
+        if known or named or (capital and _capital_candidate(toks, k, lang)):
             spans.append((start, end))
     return sorted(spans)
 
 
-def _capital_candidate(toks: list[Token], k: int) -> bool:
+def _capital_candidate(toks: list[Token], k: int, lang: Language) -> bool:
     """An unknown capitalised word right after 'un/el/the/tienes...' (e.g. 'el Xpander')."""
     word, prev = toks[k][0], _tok(toks, k - 1)
     if prev not in _BRAND_TRIGGERS or word in _COMMON or len(word) < 2 or word.isdigit():
         return False
+    if prev == "a" and lang == "es":
+        return False
     return not (prev == "de" and _tok(toks, k - 2) in _PLACE_VERBS)
 
 
-def _brand_text(raw: str, f: str) -> str | None:
+def _brand_text(raw: str, f: str, lang: Language) -> str | None:
     """The first make/model mention as written, with an adjacent model code ('Mazda 3', 'Peugeot 208')."""
-    spans = _brand_spans(raw, f)
+    spans = _brand_spans(raw, f, lang)
     if not spans:
         return None
     start, end = spans[0]
@@ -1075,7 +1259,7 @@ def _brand_text(raw: str, f: str) -> str | None:
     return raw[start:end].strip(" -") or None
 
 
-def _intent(c: str, slots: dict[str, Any], has_visit: bool) -> str:
+def _intent(c: str, slots: dict[str, Any], has_visit: bool) -> Intent:
     """Intent by priority: schedule > finance > search > thanks > greeting > other."""
     if _INTENT_RXS["schedule"].search(c) or (has_visit and _GO_SEE_RX.search(c)):
         return "schedule"
@@ -1087,10 +1271,9 @@ def _intent(c: str, slots: dict[str, Any], has_visit: bool) -> str:
         return "search"
     if has_visit:
         return "schedule"
-    for intent in ("thanks", "greeting"):
-        if _INTENT_RXS[intent].search(c):
-            return intent
-    return "other"
+    if _INTENT_RXS["thanks"].search(c):
+        return "thanks"
+    return "greeting" if _INTENT_RXS["greeting"].search(c) else "other"
 
 
 def _ordinal(c: str) -> int | None:
@@ -1178,7 +1361,7 @@ def _understand(text: str) -> Understanding:
     canonical, nums = _canonical_numbers(fixed, lang)
     slots = _numeric_slots(canonical, nums, lang)
     slots["body_type"] = _body_type(canonical)
-    slots["brand_text"] = _brand_text(raw, folded)
+    slots["brand_text"] = _brand_text(raw, folded, lang)
     visit = _visit_when(raw, folded)
     slots["injection"] = bool(slots.get("injection")) or _injection(canonical)
     return Understanding(

@@ -85,7 +85,7 @@ def finance(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     context = runtime.context or Context()
     car = state.get("selected") or {}
     understanding = state.get("understanding") or {}
-    preferences = dict(state.get("preferences") or {})
+    preferences: dict[str, Any] = dict(state.get("preferences") or {})
     term = understanding.get("term_months") or preferences.get("term_months") or context.default_term_months
     args: dict[str, Any] = {"price": car["price"], "term_months": int(term)}
     toolkit = get_toolkit()

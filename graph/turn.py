@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
 from graph.context import Context
@@ -30,17 +31,21 @@ class TurnResult:
 
 
 def run_turn(
-    graph: CompiledStateGraph, thread_id: str, text: str, context: Context | None = None
+    graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str, text: str, context: Context | None = None
 ) -> TurnResult:
     """Send one customer message on `thread_id` and collect the route, tool calls and reply."""
-    config = {"configurable": {"thread_id": thread_id}}
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
     message = HumanMessage(content=(text or "")[:MAX_INPUT_CHARS])
     result = TurnResult(thread_id=thread_id, reply="")
     calls: dict[str, dict[str, Any]] = {}
     # durability="exit": one checkpoint per turn, written when the turn completes. A turn is atomic: if it
     # fails half-way nothing is saved and the same message can simply be processed again.
     stream = graph.stream(
-        {"messages": [message]}, config, context=context or Context(), stream_mode="updates", durability="exit"
+        {"messages": [message]},
+        config,
+        context=context or Context(),
+        stream_mode="updates",
+        durability="exit",
     )
     for chunk in stream:
         for node, update in chunk.items():
@@ -54,7 +59,11 @@ def run_turn(
 def _collect(msg: Any, calls: dict[str, dict[str, Any]], result: TurnResult) -> None:
     if isinstance(msg, AIMessage) and msg.tool_calls:
         for call in msg.tool_calls:
-            calls[call["id"] or str(len(calls))] = {"name": call["name"], "args": call["args"], "output": None}
+            calls[call["id"] or str(len(calls))] = {
+                "name": call["name"],
+                "args": call["args"],
+                "output": None,
+            }
     elif isinstance(msg, ToolMessage) and msg.tool_call_id in calls:
         try:
             calls[msg.tool_call_id]["output"] = json.loads(msg.content)  # type: ignore[arg-type]

@@ -72,7 +72,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
             "I can help you find a car, estimate monthly payments or book a visit. "
             "What budget and type of car do you have in mind?"
         ),
-        "unknown_brand": "I couldn't find \"{written}\" in our inventory.{suggestion} Which brand or type of car are you after?",
+        "unknown_brand": 'I couldn\'t find "{written}" in our inventory.{suggestion} Which brand or type of car are you after?',
         "suggestion": " Did you mean {makes}?",
         "not_in_stock": (
             "We don't have {requested} in stock right now. We do have {makes}, among others. "
@@ -109,15 +109,41 @@ TEMPLATES: dict[str, dict[str, str]] = {
 }
 
 BODY_NAMES: dict[str, dict[str, str]] = {
-    "es": {"sedan": "sedán", "hatchback": "hatchback", "suv": "SUV", "pickup": "pickup", "minivan": "minivan",
-           "coupe": "coupé"},
-    "en": {"sedan": "sedan", "hatchback": "hatchback", "suv": "SUV", "pickup": "pickup", "minivan": "minivan",
-           "coupe": "coupe"},
+    "es": {
+        "sedan": "sedán",
+        "hatchback": "hatchback",
+        "suv": "SUV",
+        "pickup": "pickup",
+        "minivan": "minivan",
+        "coupe": "coupé",
+    },
+    "en": {
+        "sedan": "sedan",
+        "hatchback": "hatchback",
+        "suv": "SUV",
+        "pickup": "pickup",
+        "minivan": "minivan",
+        "coupe": "coupe",
+    },
 }
 
 CRITERIA: dict[str, dict[str, str]] = {
-    "es": {"cars": "autos", "max_price": "de hasta {v}", "min_price": "desde {v}", "min_year": "modelo {v} o más nuevo",
-           "max_year": "hasta modelo {v}", "max_km": "con menos de {v} km", "subject": " de {v}"},
-    "en": {"cars": "cars", "max_price": "up to {v}", "min_price": "from {v}", "min_year": "from model year {v}",
-           "max_year": "up to model year {v}", "max_km": "under {v} km", "subject": " {v}"},
+    "es": {
+        "cars": "autos",
+        "max_price": "de hasta {v}",
+        "min_price": "desde {v}",
+        "min_year": "modelo {v} o más nuevo",
+        "max_year": "hasta modelo {v}",
+        "max_km": "con menos de {v} km",
+        "subject": " de {v}",
+    },
+    "en": {
+        "cars": "cars",
+        "max_price": "up to {v}",
+        "min_price": "from {v}",
+        "min_year": "from model year {v}",
+        "max_year": "up to model year {v}",
+        "max_km": "under {v} km",
+        "subject": " {v}",
+    },
 }

@@ -10,8 +10,17 @@ import pytest
 from graph.builder import build_graph
 from graph.resources import clear_caches
 
-ENV_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "REDIS_URL", "INVENTORY_URL", "AGENT_MODEL", "LANGSMITH_TRACING",
-            "LANGSMITH_API_KEY", "LANGCHAIN_TRACING_V2", "LANGCHAIN_API_KEY")
+ENV_VARS = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "REDIS_URL",
+    "INVENTORY_URL",
+    "AGENT_MODEL",
+    "LANGSMITH_TRACING",
+    "LANGSMITH_API_KEY",
+    "LANGCHAIN_TRACING_V2",
+    "LANGCHAIN_API_KEY",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -100,9 +100,7 @@ def financing_plan(
     if term_months not in allowed_terms:
         allowed = ", ".join(str(t) for t in allowed_terms)
         years = ", ".join(str(t // 12) for t in allowed_terms)
-        raise FinancingError(
-            f"term_months must be one of {allowed} ({years} years); got {term_months}"
-        )
+        raise FinancingError(f"term_months must be one of {allowed} ({years} years); got {term_months}")
     rate = DEFAULT_ANNUAL_RATE if annual_rate is None else to_decimal(annual_rate, "annual_rate")
     if rate > 1:  # "10" meaning 10%
         rate = rate / 100

@@ -92,7 +92,7 @@ class Vehicle:
 
     @property
     def title(self) -> str:
-        """"Chevrolet Onix 2021"."""
+        """ "Chevrolet Onix 2021"."""
         return f"{self.make} {self.model} {self.year}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -325,11 +325,7 @@ def _validate(filters: SearchFilters) -> None:
         value = getattr(filters, name)
         if value is not None and value < 0:
             raise InventoryError(f"{name} cannot be negative")
-    if (
-        filters.min_price is not None
-        and filters.max_price is not None
-        and filters.min_price > filters.max_price
-    ):
+    if filters.min_price is not None and filters.max_price is not None and filters.min_price > filters.max_price:
         raise InventoryError("min_price is above max_price")
     if filters.min_year is not None and filters.max_year is not None and filters.min_year > filters.max_year:
         raise InventoryError("min_year is after max_year")

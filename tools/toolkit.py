@@ -7,8 +7,8 @@ raising, so the agent can explain it to the customer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
@@ -68,7 +68,7 @@ class Toolkit:
     ) -> dict[str, Any]:
         """Exact amortized monthly payment (Decimal, half-up to the cent) for a car's inventory price."""
         if down_payment is None and down_payment_pct is None:
-            down_payment_pct = self.default_down_payment_pct
+            down_payment_pct = str(self.default_down_payment_pct)
         try:
             plan = financing_plan(
                 price,
@@ -83,7 +83,11 @@ class Toolkit:
         return plan.as_dict()
 
     def schedule_visit(
-        self, stock_id: int, customer_name: str | None = None, when: str | None = None, thread_id: str | None = None
+        self,
+        stock_id: int,
+        customer_name: str | None = None,
+        when: str | None = None,
+        thread_id: str | None = None,
     ) -> dict[str, Any]:
         """Book a visit to see a car in stock; returns the confirmation."""
         try:
@@ -108,22 +112,26 @@ class Toolkit:
         """The four tools as LangChain `StructuredTool`s (for a tool-calling model or ToolNode)."""
         return [
             StructuredTool.from_function(
-                self.normalize_brand, name="normalize_brand",
+                self.normalize_brand,
+                name="normalize_brand",
                 description="Map a make/model as a customer wrote it ('Chebys', 'nisan') to the inventory's "
                 "canonical make and model. Returns make null with suggestions for brands not in stock.",
             ),
             StructuredTool.from_function(
-                self.search_inventory, name="search_inventory",
+                self.search_inventory,
+                name="search_inventory",
                 description="Search cars in stock (canonical make/model, body_type one of sedan, hatchback, "
                 "suv, pickup, minivan, coupe; prices in MXN pesos). Results are cheapest first.",
             ),
             StructuredTool.from_function(
-                self.calculate_financing, name="calculate_financing",
+                self.calculate_financing,
+                name="calculate_financing",
                 description="Monthly payment of a car loan. price must be the car's inventory price; "
                 "term_months one of 36, 48, 60, 72; down payment as amount or percentage (default 20%).",
             ),
             StructuredTool.from_function(
-                self.schedule_visit, name="schedule_visit",
+                self.schedule_visit,
+                name="schedule_visit",
                 description="Book a visit to see or test-drive a car in stock (by stock_id).",
             ),
         ]

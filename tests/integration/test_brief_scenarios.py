@@ -56,7 +56,11 @@ def ask(thread: str, message: str, data_dir: Path) -> dict:
     env = {**os.environ, "DATA_DIR": str(data_dir)}
     out = subprocess.run(
         [sys.executable, "-m", "cli.main", "ask", "--thread", thread, "--json", message],
-        capture_output=True, text=True, env=env, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
         cwd=Path(__file__).resolve().parents[2],
     )
     lines = [line for line in out.stdout.splitlines() if line.strip()]

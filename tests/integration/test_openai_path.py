@@ -38,7 +38,7 @@ def test_model_understanding_and_grounded_wording_are_used(stub: OpenAIStub) -> 
     wording = "¡Claro! Tengo el Onix 2021 en $226,999 y el Aveo 2017 en $138,999. ¿Te calculo la mensualidad?"
     stub.reply_text(wording)
     turn = run_turn(build_graph(InMemorySaver()), "m1", "algo de la marca del moño, tope tres cientos")
-    search = [c for c in turn.tool_calls if c["name"] == "search_inventory"][0]
+    search = next(c for c in turn.tool_calls if c["name"] == "search_inventory")
     assert search["args"]["make"] == "Chevrolet" and search["args"]["max_price"] == 300000
     assert turn.reply == wording
     assert len(stub.requests) == 2
@@ -88,6 +88,6 @@ def test_financing_reply_keeps_the_exact_payment(stub: OpenAIStub) -> None:
     stub.reply_structured({"intent": "finance", "language": "es", "brand_text": "Onix", "term_months": 48})
     stub.reply_text("Para el Onix 2021 ($226,999) con 20% de enganche, la mensualidad a 48 meses es $4,605.82.")
     turn = run_turn(graph, "m5", "cuánto al mes el onix a 4 años")
-    finance = [c for c in turn.tool_calls if c["name"] == "calculate_financing"][0]
+    finance = next(c for c in turn.tool_calls if c["name"] == "calculate_financing")
     assert finance["args"] == {"price": 226999, "term_months": 48, "down_payment_pct": 20}
     assert "$4,605.82" in turn.reply

@@ -35,7 +35,10 @@ def studio_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with log.open("w") as out:
         proc = subprocess.Popen(
             [str(cli), "dev", "--no-browser", "--no-reload", "--port", str(port), "--host", "127.0.0.1"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -72,9 +75,7 @@ def test_studio_serves_the_graph_and_runs_a_conversation(studio_url: str) -> Non
     ]
     outputs = []
     for text in turns:
-        state = client.runs.wait(
-            thread["thread_id"], "agent", input={"messages": [{"role": "human", "content": text}]}
-        )
+        state = client.runs.wait(thread["thread_id"], "agent", input={"messages": [{"role": "human", "content": text}]})
         outputs.append(state["messages"][-1]["content"])
     assert "budget" in outputs[0].lower()
     assert "Onix" in outputs[1] and "Aveo" in outputs[1]

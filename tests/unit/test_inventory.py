@@ -25,7 +25,14 @@ def test_every_original_row_is_kept_unchanged() -> None:
             assert int(mine["km"]) == int(row["km"])
             assert mine["version"] == row["version"]
             assert int(mine["year"]) == int(row["year"])
-    assert {r["body_type"] for r in ours.values()} <= {"sedan", "hatchback", "suv", "pickup", "minivan", "coupe"}
+    assert {r["body_type"] for r in ours.values()} <= {
+        "sedan",
+        "hatchback",
+        "suv",
+        "pickup",
+        "minivan",
+        "coupe",
+    }
 
 
 def test_chevrolets_under_300k_cheapest_first(store: InventoryStore) -> None:
@@ -47,7 +54,10 @@ def test_limit_caps_results_but_not_total(store: InventoryStore) -> None:
 @pytest.mark.parametrize(
     ("filters", "check"),
     [
-        (SearchFilters(body_type="suv", max_price=300000, limit=20), lambda v: v.body_type == "suv" and v.price <= 300000),
+        (
+            SearchFilters(body_type="suv", max_price=300000, limit=20),
+            lambda v: v.body_type == "suv" and v.price <= 300000,
+        ),
         (SearchFilters(min_year=2021, limit=20), lambda v: v.year >= 2021),
         (SearchFilters(max_year=2015, limit=20), lambda v: v.year <= 2015),
         (SearchFilters(max_km=30000, limit=20), lambda v: v.km <= 30000),
@@ -69,7 +79,11 @@ def test_nothing_matches_is_an_empty_result(store: InventoryStore) -> None:
 
 @pytest.mark.parametrize(
     "filters",
-    [SearchFilters(body_type="spaceship"), SearchFilters(min_price=500, max_price=100), SearchFilters(max_km=-1)],
+    [
+        SearchFilters(body_type="spaceship"),
+        SearchFilters(min_price=500, max_price=100),
+        SearchFilters(max_km=-1),
+    ],
 )
 def test_invalid_filters_are_errors_in_the_tool(store: InventoryStore, filters: SearchFilters) -> None:
     from tools.toolkit import Toolkit

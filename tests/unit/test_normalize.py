@@ -56,7 +56,8 @@ def test_known_brands_we_do_not_stock_are_reported_not_forced(catalog: BrandCata
 
 
 @pytest.mark.parametrize(
-    "text", ["Zorgblat", "hola", "quiero uno barato", "necesito un auto", "tengo 208 mil", "", "🚗🚗", "x" * 5000]
+    "text",
+    ["Zorgblat", "hola", "quiero uno barato", "necesito un auto", "tengo 208 mil", "", "🚗🚗", "x" * 5000],
 )
 def test_words_that_are_not_brands_match_nothing(catalog: BrandCatalog, text: str) -> None:
     assert catalog.match(text).make is None

@@ -9,12 +9,21 @@ from graph.routing import route_after_consult, route_after_normalize, route_afte
 VAGUE_INTENTS = st.sampled_from(["search", "greeting", "thanks", "other"])
 
 
-@given(intent=VAGUE_INTENTS, language=st.sampled_from(["es", "en"]), year=st.none() | st.integers(1990, 2030),
-       km=st.none() | st.integers(0, 500000))
+@given(
+    intent=VAGUE_INTENTS,
+    language=st.sampled_from(["es", "en"]),
+    year=st.none() | st.integers(1990, 2030),
+    km=st.none() | st.integers(0, 500000),
+)
 def test_no_budget_no_body_no_brand_goes_straight_to_respond(intent, language, year, km) -> None:
     state = {
-        "understanding": {"intent": intent, "language": language, "brand_text": None, "min_year": year,
-                          "max_km": km},
+        "understanding": {
+            "intent": intent,
+            "language": language,
+            "brand_text": None,
+            "min_year": year,
+            "max_km": km,
+        },
         "preferences": {"min_year": year, "max_km": km},
     }
     assert route_after_consult(state) == "respond"
@@ -30,8 +39,11 @@ def test_a_concrete_constraint_opens_the_search_path() -> None:
 
 def test_manipulation_and_empty_turns_never_reach_tools() -> None:
     for notice in ("injection", "empty", "reference_missing"):
-        state = {"understanding": {"intent": "finance", "brand_text": "Onix"}, "notice": notice,
-                 "selected": {"stock_id": 1, "price": 1}}
+        state = {
+            "understanding": {"intent": "finance", "brand_text": "Onix"},
+            "notice": notice,
+            "selected": {"stock_id": 1, "price": 1},
+        }
         assert route_after_consult(state) == "respond"
 
 
