@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, SystemMessage
@@ -13,7 +14,7 @@ from graph.resources import get_chat_model, get_toolkit
 from graph.rules import understand_offline
 from graph.state import TURN_KEYS, Preferences, State
 from graph.understanding import Understanding
-from tools.normalize import fold
+from tools.normalize import AMBIGUOUS, fold
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def consult(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if understanding.injection:
         update["notice"] = "injection"
     understanding = _continue_pending(understanding, state)
-    preferences = merge_preferences(state.get("preferences") or {}, understanding)
+    preferences = merge_preferences(state.get("preferences") or {}, understanding, is_refinement(text))
     selected, missing = resolve_car(understanding, state)
     if missing:
         update["notice"] = "reference_missing"
@@ -91,6 +92,8 @@ def understand(text: str, state: State, context: Context) -> Understanding:
 def _detect_brand(understanding: Understanding, text: str) -> Understanding:
     """Catch make/model mentions the parser missed with the inventory's own catalog and alias table."""
     match = get_toolkit().catalog.match(text)
+    if match.matched_text and fold(match.matched_text) in AMBIGUOUS:
+        return understanding  # a lone "uno" or "march" is not a car unless the parser said so
     if match.matched_text and (match.make or match.method == "not_in_stock"):
         return understanding.model_copy(update={"brand_text": match.matched_text})
     return understanding
@@ -114,11 +117,21 @@ def _continue_pending(understanding: Understanding, state: State) -> Understandi
     return understanding
 
 
-def merge_preferences(known: Preferences | dict[str, Any], understanding: Understanding) -> Preferences:
+REFINEMENT = re.compile(r"^\W*(?:y|e|o|and|or|also|tambien|what about|how about|que tal|and in|y en)\b", re.I)
+
+
+def is_refinement(text: str) -> bool:
+    """ "¿y en SUV?", "and under 200k?": a follow-up that narrows the last search instead of starting over."""
+    return bool(REFINEMENT.match(fold(text))) or len(text.split()) <= 2
+
+
+def merge_preferences(
+    known: Preferences | dict[str, Any], understanding: Understanding, refines: bool = False
+) -> Preferences:
     """Known preferences refined by this turn's slots (make/model are set by the normalize node)."""
     merged: dict[str, Any] = dict(known)
-    if understanding.body_type is not None and not understanding.brand_text:
-        # A new body type without a brand is a new search axis: "y camionetas?" shows every make's SUVs.
+    if understanding.body_type is not None and not understanding.brand_text and not refines:
+        # A body type asked for afresh ("busco una camioneta") searches every make; "¿y en SUV?" refines.
         merged.pop("make", None)
         merged.pop("model", None)
     for key in SLOT_KEYS:

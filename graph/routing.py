@@ -9,6 +9,8 @@ from graph.state import State
 
 CONCRETE_CONSTRAINTS = ("max_price", "min_price", "body_type", "make", "model")
 """Preferences that make a request concrete enough to search (budget, body type, make or model)."""
+SEARCH_SLOTS = ("brand_text", "body_type", "min_price", "max_price", "min_year", "max_year", "max_km")
+"""Slots that, said in a turn, ask for a (new) search."""
 
 
 def has_concrete_constraint(preferences: Mapping[str, Any], understanding: Mapping[str, Any]) -> bool:
@@ -35,9 +37,17 @@ def route_after_consult(state: State) -> Literal["respond", "normalize", "financ
         return "normalize" if understanding.get("brand_text") else "respond"
     if intent != "search":
         return "respond"
+    if _picks_from_list(state, understanding):
+        return "respond"
     if not has_concrete_constraint(state.get("preferences") or {}, understanding):
         return "respond"
     return "normalize"
+
+
+def _picks_from_list(state: State, understanding: Mapping[str, Any]) -> bool:
+    """ "me interesa el tercero": a car chosen from the last list, with nothing new to search for."""
+    chose = understanding.get("ordinal") is not None or understanding.get("refers_back")
+    return bool(chose and state.get("selected")) and not any(understanding.get(k) for k in SEARCH_SLOTS)
 
 
 def route_after_normalize(state: State) -> Literal["search", "respond"]:

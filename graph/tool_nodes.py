@@ -33,7 +33,7 @@ def normalize(state: State) -> dict[str, Any]:
     return {"messages": messages, "brand": output, "preferences": preferences}
 
 
-def search(state: State) -> dict[str, Any]:
+def search(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Search the inventory with the known preferences; if nothing matches, show the closest cars instead.
 
     When the customer named a car to finance or visit, only its make/model are searched and the cheapest
@@ -58,7 +58,9 @@ def search(state: State) -> dict[str, Any]:
             outcome["alternatives"] = alternatives.get("results", [])
             outcome["relaxed_filters"] = relaxed
     update: dict[str, Any] = {"messages": messages, "search": outcome}
-    listed = distinct_models(results or outcome.get("alternatives", []))
+    context = runtime.context or Context()
+    # Only what the reply will show can be referred to later ("the last one" = the last line the customer read).
+    listed = distinct_models(results or outcome.get("alternatives", []))[: context.max_cars_in_reply]
     if looking_up:
         update["selected"] = results[0] if results else None
     else:

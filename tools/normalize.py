@@ -319,7 +319,8 @@ class BrandCatalog:
                 target = self._exact(key)
                 if target is None:
                     continue
-                if size == 1 and key in AMBIGUOUS and not _capitalised_mid_sentence(words, start):
+                isolated = len(words) == 1  # the whole text is the mention: "Kicks", "Uno"
+                if size == 1 and key in AMBIGUOUS and not isolated and not _capitalised_mid_sentence(words, start):
                     hits.append((target, -1.0, words[start]))  # kept aside: counts only next to its make
                     continue
                 used.update(span)
