@@ -9,6 +9,8 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	# CPU build of torch for the offline sentence-embedding model (evals); pinned so no CUDA wheels are pulled.
+	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
@@ -26,11 +28,15 @@ test-unit: setup  ## fast tests, no services
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy graph tools prompts cli
+	$(BIN)/mypy graph tools prompts cli evals
 
 bench: setup  ## turn latency (SQLite and Redis checkpointers) and search latency on 1M generated cars
 	$(BIN)/python -m bench.turn_latency
 	$(BIN)/python -m bench.search_latency
+	$(BIN)/python -m bench.eval_cost
+
+eval: setup  ## golden-dataset regression gate (offline unless OPENAI_API_KEY is set)
+	$(BIN)/kavak-agent eval
 
 studio: setup  ## serve the graph's API for LangGraph Studio on http://127.0.0.1:2024
 	$(BIN)/langgraph dev --no-browser
