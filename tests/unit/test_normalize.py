@@ -65,3 +65,8 @@ def test_words_that_are_not_brands_match_nothing(catalog: BrandCatalog, text: st
 
 def test_hyundai_is_not_read_as_honda(catalog: BrandCatalog) -> None:
     assert catalog.match("hyundai").make is None
+
+
+@pytest.mark.parametrize(("text", "model"), [("Kicks", "Kicks"), ("uno", "Uno"), ("March", "March")])
+def test_a_lone_model_name_is_a_mention(catalog: BrandCatalog, text: str, model: str) -> None:
+    assert catalog.match(text).model == model
