@@ -14,7 +14,7 @@ from graph.resources import get_chat_model, get_toolkit
 from graph.rules import understand_offline
 from graph.state import TURN_KEYS, Preferences, State
 from graph.understanding import Understanding
-from tools.normalize import AMBIGUOUS, fold
+from tools.normalize import AMBIGUOUS, compact, fold
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,8 @@ def understand(text: str, state: State, context: Context) -> Understanding:
 def _detect_brand(understanding: Understanding, text: str) -> Understanding:
     """Catch make/model mentions the parser missed with the inventory's own catalog and alias table."""
     match = get_toolkit().catalog.match(text)
-    if match.matched_text and fold(match.matched_text) in AMBIGUOUS:
-        return understanding  # a lone "uno" or "march" is not a car unless the parser said so
+    if match.matched_text and len(text.split()) == 1 and compact(text) in AMBIGUOUS:
+        return understanding  # a message that is only "uno" or "march" answers something else
     if match.matched_text and (match.make or match.method == "not_in_stock"):
         return understanding.model_copy(update={"brand_text": match.matched_text})
     return understanding

@@ -451,8 +451,8 @@ _YEAR_FILL = r"(?:\s+(?:el|la|del|de|al|a|the|year|ano|modelo|model|un|una|los|l
 _YEAR_BEFORE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"\b(?:no\s+older\s+than|not\s+older\s+than|no\s+mas\s+(?:viejo|antiguo)\s+(?:que|de)|"
-            r"no\s+anterior\s+a)" + _YEAR_FILL
+            r"\b(?:no\s+older\s+than|not\s+older\s+than|nothing\s+older\s+than|none\s+older\s+than|"
+            r"(?:no|nada)\s+mas\s+(?:viejo|antiguo)\s+(?:que|de)|(?:no|nada)\s+anterior\s+a)" + _YEAR_FILL
         ),
         "min",
     ),
@@ -1043,6 +1043,8 @@ def _money_kind(c: str, n: _Num) -> str:
         return "injection"
     for rx, kind in ((_NOT_LESS_RX, "min"), (_AROUND_RX, "around"), (_MAX_RX, "max"), (_MIN_RX, "min")):
         if rx.search(before):
+            if kind == "around":  # "unos 350 mil max": an explicit bound after the amount wins
+                return next((k for r, k in ((_MAX_AFTER, "max"), (_MIN_AFTER, "min")) if r.match(after)), kind)
             return kind
     for rx, kind in ((_MAX_AFTER, "max"), (_MIN_AFTER, "min"), (_AROUND_AFTER, "around")):
         if rx.match(after):

@@ -295,12 +295,14 @@ class BrandCatalog:
                 rows.append((row["alias"], row["make"], (row.get("model") or "").strip() or None))
         return cls(stock, rows)
 
-    def _exact(self, key: str) -> _Target | None:
+    def _exact(self, key: str) -> tuple[str, _Target] | None:
+        """The catalog key a word matches exactly, singular or plural ("toyotas", "chevys"), with its target."""
         if key in self._targets:
-            return self._targets[key]
-        for suffix in ("es", "s"):  # "toyotas", "chevys", "jettas"
-            if key.endswith(suffix) and key[: -len(suffix)] in self._targets:
-                return self._targets[key[: -len(suffix)]]
+            return key, self._targets[key]
+        for suffix in ("es", "s"):
+            base = key[: -len(suffix)]
+            if key.endswith(suffix) and base in self._targets:
+                return base, self._targets[base]
         return None
 
     def match(self, text: str) -> BrandMatch:
@@ -316,11 +318,11 @@ class BrandCatalog:
                 if used.intersection(span):
                     continue
                 key = "".join(keys[start : start + size])
-                target = self._exact(key)
-                if target is None:
+                found = self._exact(key)
+                if found is None:
                     continue
-                isolated = len(words) == 1  # the whole text is the mention: "Kicks", "Uno"
-                if size == 1 and key in AMBIGUOUS and not isolated and not _capitalised_mid_sentence(words, start):
+                base, target = found
+                if size == 1 and base in AMBIGUOUS and not _reads_as_a_car(words, start):
                     hits.append((target, -1.0, words[start]))  # kept aside: counts only next to its make
                     continue
                 used.update(span)
@@ -373,9 +375,25 @@ class BrandCatalog:
         return [m for m, _ in sorted(candidates.items(), key=lambda kv: -kv[1])][:limit]
 
 
-def _capitalised_mid_sentence(words: list[str], index: int) -> bool:
+ARTICLES = frozenset({"el", "la", "los", "las", "un", "una", "the", "a", "an", "mi", "my", "tu", "your"})
+NEVER_AFTER_ARTICLE = frozenset({"uno", "one", "sport", "seat", "ram", "smart", "golf"})  # "el uno" = "the one"
+
+
+def _reads_as_a_car(words: list[str], index: int) -> bool:
+    """Whether an everyday word that is also a model name ("kicks", "march", "rio") names the car here.
+
+    It does when it is the whole text ("Kicks"), is capitalised mid-sentence ("me gusta el March"), or follows
+    an article ("la kicks", "un swift") unless it is a word articles commonly precede ("el uno" = "the one").
+    """
     word = words[index]
-    return index > 0 and word[:1].isupper()
+    if len(words) == 1 or (index > 0 and word[:1].isupper()):
+        return True
+    after_article = index > 0 and fold(words[index - 1]) in ARTICLES
+    return (
+        after_article
+        and compact(word).rstrip("s") not in NEVER_AFTER_ARTICLE
+        and compact(word) not in NEVER_AFTER_ARTICLE
+    )
 
 
 def match_brand(text: str, catalog: BrandCatalog) -> BrandMatch:

@@ -690,3 +690,18 @@ def test_degenerate_inputs(text: str) -> None:
 )
 def test_wanting_to_see_the_car_is_a_visit_request(text: str) -> None:
     assert understand_offline(text).intent == "schedule"
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("nothing older than 2019", {"min_year": 2019}),
+        ("nada más viejo que 2018", {"min_year": 2018}),
+        ("unos 350 mil max", {"max_price": 350000, "min_price": None}),
+        ("alrededor de 200 mil o menos", {"max_price": 200000, "min_price": None}),
+    ],
+)
+def test_explicit_bounds_win_over_loose_wording(text: str, slots: dict) -> None:
+    parsed = understand_offline(text)
+    for key, value in slots.items():
+        assert getattr(parsed, key) == value, (key, parsed)

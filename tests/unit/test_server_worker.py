@@ -1,0 +1,223 @@
+"""The turn processor on the in-memory store: order, bursts, exactly-once resume, fallbacks, retries."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+from twilio.base.exceptions import TwilioRestException
+
+from graph.turn import TurnResult
+from server.inbox import InboundMessage, MemoryStore, ReplyRecord
+from server.outbound import SendError, TwilioSender
+from server.settings import ServerSettings
+from server.worker import APOLOGY, MEDIA_ONLY_REPLY, InProcessWorker, Outcome, TurnProcessor
+
+THREAD = "whatsapp:+5215500000009"
+
+
+class FakeSender:
+    """Records parts; can fail the next calls."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.fail_with: Exception | None = None
+
+    def send(self, to: str, body: str) -> str:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append((to, body))
+        return f"SM{len(self.sent)}"
+
+
+class FakeGraph:
+    """Stands in for run_turn: echoes the merged text, can be slow or fail."""
+
+    def __init__(self, delay: float = 0.0, fail: bool = False, reply: str | None = None) -> None:
+        self.turns: list[str] = []
+        self.delay, self.fail, self.reply = delay, fail, reply
+        self.running = 0
+        self.max_running = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, graph: Any, thread_id: str, text: str) -> TurnResult:
+        with self.lock:
+            self.running += 1
+            self.max_running = max(self.max_running, self.running)
+        try:
+            time.sleep(self.delay)
+            if self.fail:
+                raise RuntimeError("graph exploded")
+            self.turns.append(text)
+            return TurnResult(thread_id=thread_id, reply=self.reply or f"eco: {text}")
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def settings(**overrides: Any) -> ServerSettings:
+    return ServerSettings(**{"burst_debounce_ms": 0, "turn_lock_ttl_s": 5, **overrides})
+
+
+def put(store: MemoryStore, text: str, sid: str, thread: str = THREAD, at: float | None = None) -> None:
+    asyncio.run(store.accept(InboundMessage(sid, thread, text, time.time() if at is None else at), 3600))
+
+
+def processor(store: MemoryStore, graph: FakeGraph, sender: FakeSender, **overrides: Any) -> TurnProcessor:
+    return TurnProcessor(None, store, sender, settings(**overrides), run=graph)
+
+
+def test_messages_waiting_together_are_one_turn() -> None:
+    store, graph, sender = MemoryStore(), FakeGraph(), FakeSender()
+    for i, text in enumerate(("hola", "busco un auto", "de 300k")):
+        put(store, text, f"SM{i}")
+    assert processor(store, graph, sender).process_thread(THREAD) is Outcome.DONE
+    assert graph.turns == ["hola\nbusco un auto\nde 300k"]
+    assert sender.sent == [(THREAD, "eco: hola\nbusco un auto\nde 300k")]
+    record = store.reply("SM0")
+    assert record is not None and record.sids == ["SM0", "SM1", "SM2"] and record.status == "sent"
+    assert not store.has_work(THREAD)
+
+
+def test_debounce_waits_for_the_burst_to_end() -> None:
+    store, graph, sender = MemoryStore(), FakeGraph(), FakeSender()
+    put(store, "hola", "SM0")
+    worker = processor(store, graph, sender, burst_debounce_ms=300)
+    runner = threading.Thread(target=worker.process_thread, args=(THREAD,))
+    runner.start()
+    time.sleep(0.1)
+    put(store, "busco un auto", "SM1")
+    runner.join(5)
+    assert graph.turns == ["hola\nbusco un auto"]
+
+
+def test_messages_arriving_during_a_turn_are_merged_into_the_next_one() -> None:
+    store, graph, sender = MemoryStore(), FakeGraph(delay=0.3), FakeSender()
+    put(store, "primero", "SM0")
+    worker = processor(store, graph, sender)
+    runner = threading.Thread(target=worker.process_thread, args=(THREAD,))
+    runner.start()
+    time.sleep(0.1)
+    put(store, "segundo", "SM1")
+    put(store, "tercero", "SM2")
+    assert worker.process_thread(THREAD) is Outcome.BUSY  # never two turns of one thread at once
+    runner.join(5)
+    assert graph.turns == ["primero", "segundo\ntercero"]
+    assert [body for _, body in sender.sent] == ["eco: primero", "eco: segundo\ntercero"]
+    assert graph.max_running == 1
+
+
+def test_interrupted_batch_resumes_without_rerunning_or_resending() -> None:
+    store, graph, sender = MemoryStore(), FakeGraph(), FakeSender()
+    put(store, "hola", "SM0")
+    batch = store.claim(THREAD, 3600)  # a worker claimed it, ran the turn, sent part 1 of 2, then died
+    store.save_reply(ReplyRecord("SM0", THREAD, ["SM0"], ["parte uno.", "parte dos."], sent=1, outbound=["SMa"]), 3600)
+    assert [m.sid for m in batch] == ["SM0"]
+    assert processor(store, graph, sender).process_thread(THREAD) is Outcome.DONE
+    assert graph.turns == []
+    assert sender.sent == [(THREAD, "parte dos.")]
+    record = store.reply("SM0")
+    assert record is not None and record.status == "sent" and record.outbound == ["SMa", "SM1"]
+
+
+def test_graph_failure_sends_the_apology() -> None:
+    store, sender = MemoryStore(), FakeSender()
+    put(store, "hola", "SM0")
+    processor(store, FakeGraph(fail=True), sender).process_thread(THREAD)
+    assert sender.sent == [(THREAD, APOLOGY)]
+
+
+def test_media_only_gets_a_text_reply_without_a_turn() -> None:
+    store, graph, sender = MemoryStore(), FakeGraph(), FakeSender()
+    put(store, "", "SM0")
+    processor(store, graph, sender).process_thread(THREAD)
+    assert graph.turns == [] and sender.sent == [(THREAD, MEDIA_ONLY_REPLY)]
+
+
+def test_long_reply_is_sent_in_parts() -> None:
+    store, sender = MemoryStore(), FakeSender()
+    put(store, "hola", "SM0")
+    long_reply = " ".join(f"Oración número {i} del mensaje largo." for i in range(200))
+    processor(store, FakeGraph(reply=long_reply), sender).process_thread(THREAD)
+    assert len(sender.sent) > 2 and all(len(body) <= 1600 for _, body in sender.sent)
+    assert " ".join(body for _, body in sender.sent) == long_reply
+
+
+def test_send_failure_is_recorded_and_the_thread_moves_on() -> None:
+    store, sender = MemoryStore(), FakeSender()
+    sender.fail_with = SendError("Twilio failed 5 times")
+    put(store, "hola", "SM0")
+    assert processor(store, FakeGraph(), sender).process_thread(THREAD) is Outcome.DONE
+    record = store.reply("SM0")
+    assert record is not None and record.status == "failed" and "5 times" in record.error
+    assert not store.has_work(THREAD)
+
+
+def test_in_process_worker_answers_several_threads() -> None:
+    store, graph, sender = MemoryStore(), FakeGraph(delay=0.05), FakeSender()
+    worker = InProcessWorker(processor(store, graph, sender), threads=2, busy_retry_s=0.05)
+    store.on_enqueue = worker.submit
+    worker.start()
+    try:
+        for customer in range(4):
+            for i in range(2):
+                put(store, f"m{i}", f"SM{customer}-{i}", thread=f"whatsapp:+52{customer}")
+        deadline = time.monotonic() + 10
+        while any(store.has_work(f"whatsapp:+52{c}") for c in range(4)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        worker.stop()
+    for customer in range(4):
+        bodies = [b for to, b in sender.sent if to == f"whatsapp:+52{customer}"]
+        assert bodies and "m0" in bodies[0] and "m1" in bodies[-1]  # in order, merged or not
+
+
+class FakeMessages:
+    def __init__(self, errors: list[Exception]) -> None:
+        self.errors, self.calls = errors, []
+
+    def create(self, **kwargs: Any) -> Any:
+        self.calls.append(kwargs)
+        if self.errors:
+            raise self.errors.pop(0)
+        return type("Message", (), {"sid": "SMok"})()
+
+
+def test_sender_retries_with_exponential_backoff() -> None:
+    sleeps: list[float] = []
+    messages = FakeMessages([TwilioRestException(500, "u"), TwilioRestException(429, "u")])
+    client = type("Client", (), {"messages": messages})()
+    config = ServerSettings(
+        twilio_whatsapp_from="whatsapp:+1",
+        twilio_retry_backoff_s=0.5,
+        public_base_url="https://bot.example.com",
+    )
+    sender = TwilioSender(config, client=client, sleep=sleeps.append)  # type: ignore[arg-type]
+    assert sender.send("whatsapp:+52", "hola") == "SMok"
+    assert sleeps == [0.5, 1.0]
+    assert messages.calls[0] == {
+        "to": "whatsapp:+52",
+        "from_": "whatsapp:+1",
+        "body": "hola",
+        "status_callback": "https://bot.example.com/twilio/status",
+    }
+
+
+def test_sender_gives_up_on_client_errors_and_after_the_attempts() -> None:
+    refused = FakeMessages([TwilioRestException(400, "u", msg="invalid To")])
+    sender = TwilioSender(ServerSettings(), client=type("C", (), {"messages": refused})(), sleep=lambda s: None)
+    with pytest.raises(SendError, match="refused"):
+        sender.send("x", "hola")
+    assert len(refused.calls) == 1
+    down = FakeMessages([TwilioRestException(503, "u")] * 10)
+    sender = TwilioSender(
+        ServerSettings(twilio_send_attempts=3),
+        client=type("C", (), {"messages": down})(),
+        sleep=lambda s: None,
+    )
+    with pytest.raises(SendError, match="3 times"):
+        sender.send("x", "hola")
+    assert len(down.calls) == 3
