@@ -330,9 +330,9 @@ class BrandCatalog:
         for index, key in enumerate(keys):
             if index in used or len(key) < 4 or key in STOPWORDS or key.isdigit():
                 continue
-            found = process.extractOne(key, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=75)
-            if found and found[0][0] == key[0]:
-                hits.append((self._targets[found[0]], found[1] / 100, words[index]))
+            close = process.extractOne(key, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=75)
+            if close and close[0][0] == key[0]:  # typos rarely hit the first letter; this keeps "hola" off Honda
+                hits.append((self._targets[close[0]], close[1] / 100, words[index]))
         return self._resolve(hits, text)
 
     def _resolve(self, hits: list[tuple[_Target, float, str]], text: str) -> BrandMatch:
