@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-unit lint bench eval studio clean
+.PHONY: setup browser run test test-unit lint bench eval studio clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +16,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install the agent with its dev tools
 
+browser:  ## Debian's chromium for the web-chat browser test (Playwright cannot download its own browser here)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 run: setup  ## chat with the agent in the terminal (offline mode unless OPENAI_API_KEY is set)
 	$(BIN)/kavak-agent chat
 
-test: setup  ## every test: unit and integration (starts Redis, servers and subprocesses itself)
+test: setup browser  ## every test: unit and integration (starts Redis, workers, servers, a browser itself)
 	$(BIN)/pytest -q
 
 test-unit: setup  ## fast tests, no services
@@ -28,12 +33,14 @@ test-unit: setup  ## fast tests, no services
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy graph tools prompts cli evals
+	$(BIN)/mypy graph tools prompts cli evals server
 
 bench: setup  ## turn latency (SQLite and Redis checkpointers) and search latency on 1M generated cars
 	$(BIN)/python -m bench.turn_latency
 	$(BIN)/python -m bench.search_latency
 	$(BIN)/python -m bench.eval_cost
+	$(BIN)/python -m bench.webhook_load
+	$(BIN)/python -m bench.webhook_e2e
 
 eval: setup  ## golden-dataset regression gate (offline unless OPENAI_API_KEY is set)
 	$(BIN)/kavak-agent eval

@@ -41,17 +41,13 @@ def with_model(limit: int | None) -> dict[str, Any]:
     from tests.support.openai_stub import OpenAIStub, Structured, text_reply
 
     def responder(request: dict[str, Any]) -> Any:
-        last_user = next(
-            (m.get("content") for m in reversed(request["messages"]) if m.get("role") == "user"), ""
-        )
+        last_user = next((m.get("content") for m in reversed(request["messages"]) if m.get("role") == "user"), "")
         if request.get("tools") or request.get("response_format"):
             return Structured(understand_offline(str(last_user or "")).model_dump())
         return text_reply("¡Claro! Con gusto te ayudo con eso. ¿Algo más en lo que te pueda ayudar?")
 
     with OpenAIStub(responder=responder) as stub:
-        os.environ.update(
-            OPENAI_API_KEY="sk-bench", OPENAI_BASE_URL=stub.base_url, AGENT_MODEL="openai:gpt-4o-mini"
-        )
+        os.environ.update(OPENAI_API_KEY="sk-bench", OPENAI_BASE_URL=stub.base_url, AGENT_MODEL="openai:gpt-4o-mini")
         clear_caches()
         try:
             conversations = load_dataset(limit=limit)

@@ -60,18 +60,13 @@ def format_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def results_from_experiment(
-    conversations: Sequence[Conversation], rows: Sequence[Any]
-) -> list[ConversationResult]:
+def results_from_experiment(conversations: Sequence[Conversation], rows: Sequence[Any]) -> list[ConversationResult]:
     """Turn `langsmith.evaluate` rows into the runner's results (for the same table, report and gate)."""
     by_id = {c.id: c for c in conversations}
     results = []
     for row in rows:
         conversation = by_id[row["example"].metadata["conversation_id"]]
-        metrics = {
-            r.key: {"score": r.score, "comment": r.comment or ""}
-            for r in row["evaluation_results"]["results"]
-        }
+        metrics = {r.key: {"score": r.score, "comment": r.comment or ""} for r in row["evaluation_results"]["results"]}
         outputs = row["run"].outputs or {}
         passed = all(metrics[k]["score"] in (None, 1, 1.0, True) for k in HARD_METRICS if k in metrics)
         turns = [

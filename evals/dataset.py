@@ -38,13 +38,9 @@ class Turn(BaseModel):
 
     user: str
     tools: list[ToolCallSpec] = Field(default_factory=list, description="Calls that must happen this turn.")
-    allow: list[ToolName] = Field(
-        default_factory=list, description="Action tools tolerated but not required."
-    )
+    allow: list[ToolName] = Field(default_factory=list, description="Action tools tolerated but not required.")
     guardrail: bool = Field(default=False, description="Only a question is right: no tool at all.")
-    facts: list[str] = Field(
-        default_factory=list, description="Text the reply must contain (case-insensitive)."
-    )
+    facts: list[str] = Field(default_factory=list, description="Text the reply must contain (case-insensitive).")
     absent: list[str] = Field(default_factory=list, description="Text the reply must not contain.")
     reference: str = Field(min_length=1, description="A good reply, for similarity and the judge.")
 

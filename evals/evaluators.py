@@ -24,9 +24,7 @@ expected_calls_present = create_trajectory_match_evaluator(
     trajectory_match_mode="superset", tool_args_match_mode="superset"
 )
 # Action tools (payments, bookings) must not happen unless expected or allowed: output ⊆ reference, by name.
-no_unexpected_actions = create_trajectory_match_evaluator(
-    trajectory_match_mode="subset", tool_args_match_mode="ignore"
-)
+no_unexpected_actions = create_trajectory_match_evaluator(trajectory_match_mode="subset", tool_args_match_mode="ignore")
 
 
 def as_tool_messages(calls: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -70,18 +68,14 @@ def tool_accuracy(outputs: dict[str, Any], reference_outputs: dict[str, Any]) ->
             continue
         checked += 1
         actual_messages = as_tool_messages(actual)
-        present = expected_calls_present(
-            outputs=actual_messages, reference_outputs=as_tool_messages(expected)
-        )
-        allowed = [c for c in expected if c["name"] in ACTION_TOOLS] + [
-            {"name": n} for n in ref.get("allow", [])
-        ]
+        present = expected_calls_present(outputs=actual_messages, reference_outputs=as_tool_messages(expected))
+        allowed = [c for c in expected if c["name"] in ACTION_TOOLS] + [{"name": n} for n in ref.get("allow", [])]
         actions = [c for c in actual if c["name"] in ACTION_TOOLS]
         clean = (
             not actions
-            or no_unexpected_actions(
-                outputs=as_tool_messages(actions), reference_outputs=as_tool_messages(allowed)
-            )["score"]
+            or no_unexpected_actions(outputs=as_tool_messages(actions), reference_outputs=as_tool_messages(allowed))[
+                "score"
+            ]
         )
         if not present["score"]:
             failures.append(f"turn {i + 1}: expected {_brief(expected)}, got {_brief(actual)}")
@@ -114,9 +108,7 @@ def completion(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> di
         c
         for t in outputs.get("turns", [])
         for c in t.get("tool_calls", [])
-        if c["name"] == "schedule_visit"
-        and isinstance(c.get("output"), dict)
-        and c["output"].get("status") == "booked"
+        if c["name"] == "schedule_visit" and isinstance(c.get("output"), dict) and c["output"].get("status") == "booked"
     ]
     return {
         "key": "completion",
@@ -164,8 +156,7 @@ def facts(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dict[st
 
 def _brief(calls: Iterable[dict[str, Any]]) -> str:
     parts = [
-        f"{c['name']}({', '.join(f'{k}={v}' for k, v in (c.get('args') or {}).items() if k != 'text')})"
-        for c in calls
+        f"{c['name']}({', '.join(f'{k}={v}' for k, v in (c.get('args') or {}).items() if k != 'text')})" for c in calls
     ]
     return "[" + ", ".join(parts) + "]" if parts else "no tools"
 

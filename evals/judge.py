@@ -30,9 +30,7 @@ def transcript(outputs: dict[str, Any]) -> str:
 
 def make_judge_evaluators(model: BaseChatModel) -> list[Any]:
     """Correctness and tone evaluators scored by `model` (any chat model supporting structured output)."""
-    correctness = create_llm_as_judge(
-        prompt=CORRECTNESS_PROMPT, judge=model, feedback_key="judge_correctness"
-    )
+    correctness = create_llm_as_judge(prompt=CORRECTNESS_PROMPT, judge=model, feedback_key="judge_correctness")
     tone = create_llm_as_judge(prompt=TONE_PROMPT, judge=model, feedback_key="judge_tone")
 
     def judge_correctness(

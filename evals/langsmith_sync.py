@@ -35,17 +35,13 @@ def make_client(api_url: str | None = None, api_key: str | None = None, timeout_
     )
 
 
-def upload_dataset(
-    client: Client, conversations: Sequence[Conversation], name: str = DATASET_NAME
-) -> dict[str, int]:
+def upload_dataset(client: Client, conversations: Sequence[Conversation], name: str = DATASET_NAME) -> dict[str, int]:
     """Create the dataset if missing; create new examples, update changed ones, delete removed ones."""
     try:
         if client.has_dataset(dataset_name=name):
             dataset = client.read_dataset(dataset_name=name)
         else:
-            dataset = client.create_dataset(
-                name, description="kavak-agent golden conversations (evals/golden.jsonl)"
-            )
+            dataset = client.create_dataset(name, description="kavak-agent golden conversations (evals/golden.jsonl)")
         existing = {str(e.id): e for e in client.list_examples(dataset_id=dataset.id)}
         wanted = {str(e.id): e for e in to_examples(list(conversations), name)}
         create = [_payload(e) for i, e in wanted.items() if i not in existing]
@@ -53,8 +49,7 @@ def upload_dataset(
             _payload(e)
             for i, e in wanted.items()
             if i in existing
-            and (existing[i].inputs, existing[i].outputs, _meta(existing[i]))
-            != (e.inputs, e.outputs, e.metadata)
+            and (existing[i].inputs, existing[i].outputs, _meta(existing[i])) != (e.inputs, e.outputs, e.metadata)
         ]
         delete = [i for i in existing if i not in wanted]
         if create:
@@ -131,9 +126,7 @@ def _payload(example: Any) -> dict[str, Any]:
 
 def _meta(example: Any) -> dict[str, Any]:
     return {
-        k: v
-        for k, v in (example.metadata or {}).items()
-        if k in ("conversation_id", "category", "language", "turns")
+        k: v for k, v in (example.metadata or {}).items() if k in ("conversation_id", "category", "language", "turns")
     }
 
 

@@ -142,9 +142,7 @@ def summarize(
         "pass_rate": round(sum(r.passed for r in results) / n, 4),
         "metrics": metrics,
         "failed": [r.id for r in results if not r.passed],
-        "guardrail_failures": [
-            r.id for r in results if _below_one(r.metrics.get("guardrail", {}).get("score"))
-        ],
+        "guardrail_failures": [r.id for r in results if _below_one(r.metrics.get("guardrail", {}).get("score"))],
         "seconds": round(seconds, 3),
         "agent_seconds": round(agent_seconds, 3),
         "usage": usage,

@@ -72,9 +72,7 @@ def make_similarity_evaluator(embedder: Embedder) -> Any:
     def semantic_similarity(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dict[str, Any]:
         turns = outputs.get("turns", [])
         refs = reference_outputs.get("turns", [])
-        pairs = [
-            (turns[i].get("reply", "") if i < len(turns) else "", r["reference"]) for i, r in enumerate(refs)
-        ]
+        pairs = [(turns[i].get("reply", "") if i < len(turns) else "", r["reference"]) for i, r in enumerate(refs)]
         vectors = embedder.embed_documents([text for pair in pairs for text in pair])
         scores = [cosine(vectors[2 * i], vectors[2 * i + 1]) for i in range(len(pairs))]
         mean = sum(scores) / len(scores)

@@ -97,9 +97,7 @@ def run_conversation(messages: list[str], context: Context | None = None) -> dic
     return {"thread_id": thread_id, "turns": turns, "usage": usage.as_dict()}
 
 
-def make_target(
-    context: Context | None = None, traced: bool = True
-) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def make_target(context: Context | None = None, traced: bool = True) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """A `langsmith.evaluate` target: example inputs → the conversation's outputs (untraced in local mode)."""
 
     def kavak_agent(inputs: dict[str, Any]) -> dict[str, Any]:

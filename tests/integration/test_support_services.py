@@ -54,8 +54,10 @@ def test_redis_has_json_and_search_modules(redis_server: RedisServer) -> None:
     client = redis_server.client()
     assert redis_server.url == f"redis://127.0.0.1:{redis_server.port}/0"
     assert client.ping()
-    names = {m[b"name"].decode() if isinstance(m[b"name"], bytes) else m[b"name"]
-             for m in client.execute_command("MODULE LIST")}
+    names = {
+        m[b"name"].decode() if isinstance(m[b"name"], bytes) else m[b"name"]
+        for m in client.execute_command("MODULE LIST")
+    }
     assert {"ReJSON", "search"} <= names
     client.json().set("doc:1", "$", {"a": 1})
     assert client.json().get("doc:1") == {"a": 1}
@@ -191,6 +193,7 @@ def test_empty_queue_is_a_clear_500(stub: OpenAIStub) -> None:
 
 def test_responder_and_fallback() -> None:
     """The queue wins, then the responder, then the fallback."""
+
     def responder(request: dict[str, Any]) -> str | None:
         text = request["messages"][-1]["content"]
         return f"echo: {text}" if text.startswith("echo") else None

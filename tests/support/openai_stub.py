@@ -89,10 +89,13 @@ def error_reply(status: int, body: JSON | None = None) -> HttpError:
 
 def _error_body(status: int, message: str) -> JSON:
     """Return an OpenAI-style error JSON."""
-    kinds = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
-             429: "rate_limit_exceeded"}
-    return {"error": {"message": message, "type": kinds.get(status, "server_error"), "param": None,
-                      "code": None}}
+    kinds = {
+        400: "invalid_request_error",
+        401: "authentication_error",
+        404: "not_found_error",
+        429: "rate_limit_exceeded",
+    }
+    return {"error": {"message": message, "type": kinds.get(status, "server_error"), "param": None, "code": None}}
 
 
 def _count_tokens(value: Any) -> int:
@@ -178,8 +181,7 @@ class OpenAIStub:
             server.daemon_threads = True
             server.block_on_close = False  # do not wait for delayed answers on close
             self._server = server
-            self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="openai-stub",
-                                            daemon=True)
+            self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="openai-stub", daemon=True)
             self._thread.start()
         return self
 
@@ -287,15 +289,13 @@ def _completion(request: JSON, message: Message, completion_id: str) -> JSON:
         "model": request.get("model") or "gpt-stub",
         "system_fingerprint": "fp_stub",
         "choices": [{"index": 0, "message": wire, "logprobs": None, "finish_reason": finish}],
-        "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
-                  "total_tokens": prompt + completion},
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
     }
 
 
 def _stream_chunks(request: JSON, body: JSON) -> Iterator[JSON]:
     """Split a completion body into ``chat.completion.chunk`` events (plus a usage chunk if asked)."""
-    base = {k: body[k] for k in ("id", "created", "model", "system_fingerprint")} | {
-        "object": "chat.completion.chunk"}
+    base = {k: body[k] for k in ("id", "created", "model", "system_fingerprint")} | {"object": "chat.completion.chunk"}
     choice = body["choices"][0]
     message = choice["message"]
 
@@ -306,8 +306,7 @@ def _stream_chunks(request: JSON, body: JSON) -> Iterator[JSON]:
     if message.get("content"):
         yield event({"content": message["content"]})
     for i, call in enumerate(message.get("tool_calls") or []):
-        yield event({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
-                                     "function": call["function"]}]})
+        yield event({"tool_calls": [{"index": i, "id": call["id"], "type": "function", "function": call["function"]}]})
     yield event({}, choice["finish_reason"])
     if (request.get("stream_options") or {}).get("include_usage"):
         yield base | {"choices": [], "usage": body["usage"]}
@@ -356,8 +355,9 @@ def _make_handler(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
                 self._send_bytes(200, response.body, "application/json")
             else:
                 try:
-                    message = resolve_structured(request, response.obj) if isinstance(
-                        response, Structured) else response
+                    message = (
+                        resolve_structured(request, response.obj) if isinstance(response, Structured) else response
+                    )
                 except ValueError as exc:
                     self._send_json(500, _error_body(500, str(exc)))
                     return

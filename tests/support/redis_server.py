@@ -109,8 +109,21 @@ class RedisServer:
     def _launch(self, binary: Path, modules: list[Path]) -> None:
         """Spawn the process once on ``self.port`` and wait for PING."""
         assert self._tmpdir is not None
-        cmd = [str(binary), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self._tmpdir),
-               "--save", "", "--appendonly", "no", "--daemonize", "no"]
+        cmd = [
+            str(binary),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self._tmpdir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+        ]
         for module in modules:
             cmd += ["--loadmodule", str(module)]
         with open(self._tmpdir / "redis.log", "wb") as log:
@@ -133,8 +146,7 @@ class RedisServer:
     def _ping(self) -> bool:
         """Return True if the server answers PING."""
         try:
-            with redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=0.5,
-                             socket_connect_timeout=0.5) as conn:
+            with redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=0.5, socket_connect_timeout=0.5) as conn:
                 return bool(conn.ping())
         except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
             return False

@@ -120,9 +120,7 @@ def test_invalid_rows_are_rejected_with_their_line(tmp_path: Path, row: dict, me
 
 
 def test_duplicate_ids_and_missing_files_are_errors(tmp_path: Path) -> None:
-    row = json.dumps(
-        {"id": "a", "language": "en", "category": "c", "turns": [{"user": "hi", "reference": "r"}]}
-    )
+    row = json.dumps({"id": "a", "language": "en", "category": "c", "turns": [{"user": "hi", "reference": "r"}]})
     path = tmp_path / "dup.jsonl"
     path.write_text(f"{row}\n{row}\n")
     with pytest.raises(DatasetError, match="duplicate id 'a'"):

@@ -163,9 +163,7 @@ def test_guardrail_needs_no_tool_and_a_question() -> None:
 
 def test_completion_needs_a_booked_visit_only_for_visit_goals() -> None:
     booked = {
-        "turns": [
-            turn("sábado", "Listo", ("schedule_visit", {"stock_id": 1}, {"status": "booked", "visit_id": 7}))
-        ]
+        "turns": [turn("sábado", "Listo", ("schedule_visit", {"stock_id": 1}, {"status": "booked", "visit_id": 7}))]
     }
     failed = {"turns": [turn("sábado", "No pude", ("schedule_visit", {"stock_id": 1}, {"error": "sold"}))]}
     goal = {"goal": "visit", "turns": [ref()]}
@@ -193,17 +191,10 @@ def test_grounding_accepts_tool_numbers_and_customer_numbers_only() -> None:
 def test_facts_required_and_forbidden() -> None:
     reference = {"turns": [ref(facts=["Onix", "4,605.82"], absent=["100,000"])]}
     assert (
-        facts(outputs={"turns": [turn("u", "El ONIX queda en $4,605.82")]}, reference_outputs=reference)[
-            "score"
-        ]
-        == 1.0
+        facts(outputs={"turns": [turn("u", "El ONIX queda en $4,605.82")]}, reference_outputs=reference)["score"] == 1.0
     )
     result = facts(outputs={"turns": [turn("u", "El Onix en $100,000")]}, reference_outputs=reference)
-    assert (
-        result["score"] == 0.0
-        and "missing '4,605.82'" in result["comment"]
-        and "100,000" in result["comment"]
-    )
+    assert result["score"] == 0.0 and "missing '4,605.82'" in result["comment"] and "100,000" in result["comment"]
     assert facts(outputs={"turns": [turn("u", "x")]}, reference_outputs={"turns": [ref()]})["score"] is None
 
 

@@ -124,9 +124,7 @@ class FakeLangSmith:
                     self._send(200, [d for d in fake.datasets.values() if not names or d["name"] in names])
                 elif url.path.endswith("/examples"):
                     offset = int(query.get("offset", ["0"])[0])
-                    self._send(
-                        200, list(fake.examples.values())[offset : offset + 100] if offset == 0 else []
-                    )
+                    self._send(200, list(fake.examples.values())[offset : offset + 100] if offset == 0 else [])
                 elif url.path.endswith("/info"):
                     self._send(200, {"version": "0.test", "batch_ingest_config": {}})
                 else:

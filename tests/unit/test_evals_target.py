@@ -17,9 +17,7 @@ def test_offline_conversation_has_turns_messages_and_no_model_usage() -> None:
     first, second = out["turns"]
     assert first["tool_calls"] == [] and first["messages"][0] == {"role": "user", "content": "I need a car."}
     assert [c["name"] for c in second["tool_calls"]][:2] == ["normalize_brand", "search_inventory"]
-    assert (
-        any(m.get("tool_calls") for m in second["messages"]) and second["messages"][-1]["role"] == "assistant"
-    )
+    assert any(m.get("tool_calls") for m in second["messages"]) and second["messages"][-1]["role"] == "assistant"
     assert out["usage"] == {"llm_calls": 0, "input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
 
 

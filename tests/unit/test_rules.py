@@ -649,9 +649,7 @@ def test_any_amount_after_a_min_qualifier(n: int, qualifier: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(
-    n=AMOUNTS, km=st.integers(min_value=10, max_value=200), year=st.integers(min_value=2000, max_value=2030)
-)
+@given(n=AMOUNTS, km=st.integers(min_value=10, max_value=200), year=st.integers(min_value=2000, max_value=2030))
 def test_amount_survives_km_year_and_term(n: int, km: int, year: int) -> None:
     u = understand_offline(f"busco un {year} de menos de ${n:,} con menos de {km} mil km a 48 meses")
     assert (u.max_price, u.max_km, u.min_year, u.term_months) == (n, km * 1000, year, 48)

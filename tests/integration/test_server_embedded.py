@@ -1,0 +1,82 @@
+"""Embedded mode: `kavak-agent serve` alone (no REDIS_URL) answers WhatsApp through its in-process worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.redis_server import free_port
+from tests.support.twilio_stub import TwilioStub, inbound_params, signed_webhook
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[httpx.Client, TwilioStub, Path]]:
+    """`kavak-agent serve` with the Twilio stub and nothing else (SQLite checkpointer, in-process worker)."""
+    with TwilioStub() as twilio:
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWILIO_", "REDIS_"))}
+        env.update(twilio.env(), DATA_DIR=str(tmp_path / "data"), BURST_DEBOUNCE_MS="200")
+        log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "serve did not become ready"
+                time.sleep(0.1)
+            yield client, twilio, tmp_path / "data"
+        finally:
+            client.close()
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(15)
+            log.close()
+
+
+def test_serve_alone_answers_the_seed_conversation(served: tuple[httpx.Client, TwilioStub, Path]) -> None:
+    client, twilio, data_dir = served
+    ready = client.get("/readyz").json()
+    assert ready["mode"] == "embedded" and ready["checkpointer"] == "ok" and "redis" not in ready
+    sender = "whatsapp:+5215544440001"
+    url = str(client.base_url) + "/twilio/whatsapp"  # no PUBLIC_BASE_URL: the request's own URL is signed
+    replies = []
+    for i, text in enumerate(
+        (
+            "I need a car.",
+            "Do you have any Chebys under 300k?",
+            "How much is the monthly payment for the Onix over 4 years?",
+        ),
+        start=1,
+    ):
+        response = signed_webhook(client, "/twilio/whatsapp", inbound_params(sender, text), signed_url=url)
+        assert response.status_code == 200 and response.text.endswith("<Response/>")
+        replies.append(twilio.wait_for(i, sender, timeout=30)[-1]["Body"])
+    assert "?" in replies[0]
+    assert "Onix" in replies[1] and "Aveo" in replies[1]
+    assert "$4,605.82" in replies[2]
+    assert (data_dir / "checkpoints.sqlite").exists()
+    assert client.get("/healthz").json() == {"status": "ok"}
