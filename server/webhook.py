@@ -121,7 +121,8 @@ async def inbound_message(request: Request) -> Response:
         return _error(exc)
     message = InboundMessage(sid=sid, thread_id=sender, text=body, received_at=time.time())
     if await services.store.accept(message, settings.dedupe_ttl_s):
-        log.debug("queued %s thread=%s", sid, thread_hash(sender))
+        if log.isEnabledFor(logging.DEBUG):  # hashing the number costs more than the rest of this branch
+            log.debug("queued %s thread=%s", sid, thread_hash(sender))
     else:
         log.info("duplicate MessageSid %s ignored", sid)
     return Response(EMPTY_TWIML, media_type="application/xml")
