@@ -107,7 +107,7 @@ def _search_plan(outcome: dict[str, Any], state: State) -> ReplyPlan:
         "total": outcome.get("total", 0),
         "cars": state.get("shown", []),
     }
-    if outcome.get("results"):
+    if outcome.get("found"):
         return ReplyPlan("results", facts)
     return ReplyPlan("no_results", facts)
 

@@ -14,7 +14,8 @@ from graph.tool_calls import call_tool
 
 SEARCH_KEYS = ("make", "model", "body_type", "min_price", "max_price", "min_year", "max_year", "max_km")
 RELAXABLE = ("min_price", "max_price", "min_year", "max_year", "max_km")
-SEARCH_LIMIT = 20
+SEARCH_LIMIT = 12
+"""Rows fetched per search: enough for five distinct models in the reply, small enough to keep each turn light."""
 
 
 def normalize(state: State) -> dict[str, Any]:
@@ -46,21 +47,23 @@ def search(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     filters = {k: preferences[k] for k in keys if preferences.get(k) is not None}  # type: ignore[literal-required]
     tool = get_toolkit().tools["search_inventory"]
     output, messages = call_tool(tool, {**filters, "limit": SEARCH_LIMIT})
-    outcome: dict[str, Any] = {"filters": filters, **output}
     results = output.get("results", [])
+    # The reply needs counts, not the rows again: the rows live in the ToolMessage and in `shown`.
+    outcome: dict[str, Any] = {"filters": filters, "total": output.get("total", 0), "found": bool(results)}
+    alternatives: list[dict[str, Any]] = []
     if not results and not output.get("error"):
         relaxed = {k: v for k, v in filters.items() if k not in RELAXABLE}
         if relaxed == filters and "model" in relaxed:
             relaxed.pop("model")
         if relaxed != filters:
-            alternatives, more = call_tool(tool, {**relaxed, "limit": SEARCH_LIMIT})
+            relaxed_output, more = call_tool(tool, {**relaxed, "limit": SEARCH_LIMIT})
             messages += more
-            outcome["alternatives"] = alternatives.get("results", [])
+            alternatives = relaxed_output.get("results", [])
             outcome["relaxed_filters"] = relaxed
     update: dict[str, Any] = {"messages": messages, "search": outcome}
     context = runtime.context or Context()
     # Only what the reply will show can be referred to later ("the last one" = the last line the customer read).
-    listed = distinct_models(results or outcome.get("alternatives", []))[: context.max_cars_in_reply]
+    listed = distinct_models(results or alternatives)[: context.max_cars_in_reply]
     if looking_up:
         update["selected"] = results[0] if results else None
     else:
