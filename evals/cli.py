@@ -12,7 +12,7 @@ from typing import Any
 from evals.dataset import GOLDEN_PATH, Conversation, DatasetError, load_dataset
 from evals.evaluators import HARD_EVALUATORS, HARD_METRICS
 from evals.report import write_report
-from evals.runner import ConversationResult, EvaluatorFn, SuiteResult, gate, run_suite, summarize
+from evals.runner import ConversationResult, EvaluatorFn, SuiteResult, gate, report_turns, run_suite, summarize
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +69,7 @@ def results_from_experiment(conversations: Sequence[Conversation], rows: Sequenc
         metrics = {r.key: {"score": r.score, "comment": r.comment or ""} for r in row["evaluation_results"]["results"]}
         outputs = row["run"].outputs or {}
         passed = all(metrics[k]["score"] in (None, 1, 1.0, True) for k in HARD_METRICS if k in metrics)
-        turns = [
-            {
-                "user": t["user"][:300],
-                "reply": t["reply"],
-                "route": t["route"],
-                "tool_calls": [{"name": c["name"], "args": c["args"]} for c in t["tool_calls"]],
-            }
-            for t in outputs.get("turns", [])
-        ]
+        turns = report_turns(outputs)
         results.append(
             ConversationResult(
                 conversation.id,

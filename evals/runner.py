@@ -73,15 +73,7 @@ def score_conversation(
             continue
         metrics[result["key"]] = {"score": result.get("score"), "comment": result.get("comment", "")}
     passed = all(metrics[k]["score"] in (None, 1, 1.0) for k in HARD_METRICS if k in metrics)
-    turns = [
-        {
-            "user": t["user"][:300],
-            "reply": t["reply"],
-            "route": t["route"],
-            "tool_calls": [{"name": c["name"], "args": c["args"]} for c in t["tool_calls"]],
-        }
-        for t in outputs.get("turns", [])
-    ]
+    turns = report_turns(outputs)
     return ConversationResult(
         conversation.id,
         conversation.category,
@@ -92,6 +84,19 @@ def score_conversation(
         outputs.get("usage", {}),
         round(seconds, 4),
     )
+
+
+def report_turns(outputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-turn view kept in reports: what the customer said, the reply, the route and the tool calls."""
+    return [
+        {
+            "user": t["user"][:300],
+            "reply": t["reply"],
+            "route": t["route"],
+            "tool_calls": [{"name": c["name"], "args": c["args"]} for c in t["tool_calls"]],
+        }
+        for t in outputs.get("turns", [])
+    ]
 
 
 def run_suite(

@@ -2,59 +2,26 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.redis_server import free_port
+from tests.support.serve import serving
 from tests.support.twilio_stub import TwilioStub, inbound_params, signed_webhook
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[httpx.Client, TwilioStub, Path]]:
     """`kavak-agent serve` with the Twilio stub and nothing else (SQLite checkpointer, in-process worker)."""
-    with TwilioStub() as twilio:
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWILIO_", "REDIS_"))}
-        env.update(twilio.env(), DATA_DIR=str(tmp_path / "data"), BURST_DEBOUNCE_MS="200")
-        log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "serve did not become ready"
-                time.sleep(0.1)
-            yield client, twilio, tmp_path / "data"
-        finally:
-            client.close()
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(15)
-            log.close()
+    with (
+        TwilioStub() as twilio,
+        serving(tmp_path, **twilio.env(), BURST_DEBOUNCE_MS="200") as url,
+        httpx.Client(base_url=url, timeout=10) as client,
+    ):
+        yield client, twilio, tmp_path / "data"
 
 
 def test_serve_alone_answers_the_seed_conversation(served: tuple[httpx.Client, TwilioStub, Path]) -> None:
