@@ -13,6 +13,7 @@ from tests.support.twilio_stub import TwilioStub, inbound_params, signed_webhook
 
 pytestmark = pytest.mark.integration
 
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[httpx.Client, TwilioStub, Path]]:
     """`kavak-agent serve` with the Twilio stub and nothing else (SQLite checkpointer, in-process worker)."""
