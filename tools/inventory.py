@@ -56,11 +56,12 @@ vehicles = Table(
     Column("length_mm", Integer),
     Column("width_mm", Integer),
     Column("height_mm", Integer),
-    # Every search orders by price; each index leads with an equality filter and ends with price.
-    Index("ix_vehicles_price", "price"),
+    # Every search orders by price: each index leads with an equality filter, then price; year and km ride along
+    # so that year/km filters (and the capped count) are checked inside the index without reading rows.
+    Index("ix_vehicles_price", "price", "year", "km"),
     Index("ix_vehicles_make_model_price", "make", "model", "price"),
-    Index("ix_vehicles_make_price", "make", "price"),
-    Index("ix_vehicles_body_price", "body_type", "price"),
+    Index("ix_vehicles_make_price", "make", "price", "year", "km"),
+    Index("ix_vehicles_body_price", "body_type", "price", "year", "km"),
 )
 
 visits = Table(
@@ -188,8 +189,10 @@ class InventoryStore:
 
     @classmethod
     def from_csv(cls, url: str, csv_path: Path = DEFAULT_CSV) -> InventoryStore:
-        """Create/refresh the vehicles table at `url` from a CSV file (visits are kept)."""
+        """Rebuild the vehicles table at `url` from a CSV file, schema and indexes included (visits are kept)."""
         store = cls(make_engine(url))
+        vehicles.drop(store.engine, checkfirst=True)
+        vehicles.create(store.engine)
         store.load(read_vehicles_csv(csv_path))
         return store
 
