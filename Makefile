@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser run test test-unit lint bench eval studio clean
+.PHONY: setup browser wrk run test test-unit lint bench eval studio clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +16,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install the agent with its dev tools
 
+# Debian packages some targets need, installed only when missing: `$(call apt,command,package)`.
+apt = @command -v $(1) >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(2) >/dev/null; }
+
 browser:  ## Debian's chromium for the web-chat browser test (Playwright cannot download its own browser here)
-	@command -v chromium >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	$(call apt,chromium,chromium)
+
+wrk:  ## the HTTP load generator the webhook benchmark uses
+	$(call apt,wrk,wrk)
 
 run: setup  ## chat with the agent in the terminal (offline mode unless OPENAI_API_KEY is set)
 	$(BIN)/kavak-agent chat
@@ -35,7 +40,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy graph tools prompts cli evals server
 
-bench: setup  ## turn latency (SQLite and Redis checkpointers) and search latency on 1M generated cars
+bench: setup wrk  ## turn latency (SQLite and Redis checkpointers) and search latency on 1M generated cars
 	$(BIN)/python -m bench.turn_latency
 	$(BIN)/python -m bench.search_latency
 	$(BIN)/python -m bench.eval_cost
