@@ -12,7 +12,16 @@ from typing import Any
 from evals.dataset import GOLDEN_PATH, Conversation, DatasetError, load_dataset
 from evals.evaluators import HARD_EVALUATORS, HARD_METRICS
 from evals.report import write_report
-from evals.runner import ConversationResult, EvaluatorFn, SuiteResult, gate, report_turns, run_suite, summarize
+from evals.runner import (
+    ConversationResult,
+    EvaluatorFn,
+    SuiteResult,
+    conversation_passed,
+    gate,
+    report_turns,
+    run_suite,
+    summarize,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +77,8 @@ def results_from_experiment(conversations: Sequence[Conversation], rows: Sequenc
         conversation = by_id[row["example"].metadata["conversation_id"]]
         metrics = {r.key: {"score": r.score, "comment": r.comment or ""} for r in row["evaluation_results"]["results"]}
         outputs = row["run"].outputs or {}
-        passed = all(metrics[k]["score"] in (None, 1, 1.0, True) for k in HARD_METRICS if k in metrics)
         turns = report_turns(outputs)
+        passed = conversation_passed(metrics)
         results.append(
             ConversationResult(
                 conversation.id,

@@ -72,8 +72,8 @@ def score_conversation(
             metrics[name] = {"score": None, "comment": f"error: {type(exc).__name__}: {exc}"[:300]}
             continue
         metrics[result["key"]] = {"score": result.get("score"), "comment": result.get("comment", "")}
-    passed = all(metrics[k]["score"] in (None, 1, 1.0) for k in HARD_METRICS if k in metrics)
     turns = report_turns(outputs)
+    passed = conversation_passed(metrics)
     return ConversationResult(
         conversation.id,
         conversation.category,
@@ -84,6 +84,11 @@ def score_conversation(
         outputs.get("usage", {}),
         round(seconds, 4),
     )
+
+
+def conversation_passed(metrics: dict[str, dict[str, Any]]) -> bool:
+    """A conversation passes when every gating metric it was scored on is perfect (unscored counts as pass)."""
+    return all(metrics[k]["score"] in (None, 1, 1.0, True) for k in HARD_METRICS if k in metrics)
 
 
 def report_turns(outputs: dict[str, Any]) -> list[dict[str, Any]]:
