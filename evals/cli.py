@@ -12,16 +12,7 @@ from typing import Any
 from evals.dataset import GOLDEN_PATH, Conversation, DatasetError, load_dataset
 from evals.evaluators import HARD_EVALUATORS, HARD_METRICS
 from evals.report import write_report
-from evals.runner import (
-    ConversationResult,
-    EvaluatorFn,
-    SuiteResult,
-    conversation_passed,
-    gate,
-    report_turns,
-    run_suite,
-    summarize,
-)
+from evals.runner import ConversationResult, EvaluatorFn, SuiteResult, gate, run_suite, summarize
 
 log = logging.getLogger(__name__)
 
@@ -76,21 +67,7 @@ def results_from_experiment(conversations: Sequence[Conversation], rows: Sequenc
     for row in rows:
         conversation = by_id[row["example"].metadata["conversation_id"]]
         metrics = {r.key: {"score": r.score, "comment": r.comment or ""} for r in row["evaluation_results"]["results"]}
-        outputs = row["run"].outputs or {}
-        turns = report_turns(outputs)
-        passed = conversation_passed(metrics)
-        results.append(
-            ConversationResult(
-                conversation.id,
-                conversation.category,
-                conversation.language,
-                passed,
-                metrics,
-                turns,
-                outputs.get("usage", {}),
-                0.0,
-            )
-        )
+        results.append(ConversationResult.from_outputs(conversation, metrics, row["run"].outputs or {}, 0.0))
     return results
 
 

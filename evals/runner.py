@@ -31,6 +31,22 @@ class ConversationResult:
     usage: dict[str, int]
     seconds: float
 
+    @classmethod
+    def from_outputs(
+        cls, conversation: Conversation, metrics: dict[str, dict[str, Any]], outputs: dict[str, Any], seconds: float
+    ) -> ConversationResult:
+        """The result of one run of `conversation` (the agent's `outputs`) scored with `metrics`."""
+        return cls(
+            conversation.id,
+            conversation.category,
+            conversation.language,
+            conversation_passed(metrics),
+            metrics,
+            report_turns(outputs),
+            outputs.get("usage", {}),
+            round(seconds, 4),
+        )
+
 
 @dataclass
 class SuiteResult:
@@ -72,18 +88,7 @@ def score_conversation(
             metrics[name] = {"score": None, "comment": f"error: {type(exc).__name__}: {exc}"[:300]}
             continue
         metrics[result["key"]] = {"score": result.get("score"), "comment": result.get("comment", "")}
-    turns = report_turns(outputs)
-    passed = conversation_passed(metrics)
-    return ConversationResult(
-        conversation.id,
-        conversation.category,
-        conversation.language,
-        passed,
-        metrics,
-        turns,
-        outputs.get("usage", {}),
-        round(seconds, 4),
-    )
+    return ConversationResult.from_outputs(conversation, metrics, outputs, seconds)
 
 
 def conversation_passed(metrics: dict[str, dict[str, Any]]) -> bool:
