@@ -6,10 +6,11 @@ import logging
 import re
 from typing import Any
 
-from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import SystemMessage
 from langgraph.runtime import Runtime
 
 from graph.context import Context
+from graph.messages import last_customer_text, recent_history
 from graph.resources import get_chat_model, get_toolkit
 from graph.rules import understand_offline
 from graph.state import TURN_KEYS, Preferences, State
@@ -59,17 +60,6 @@ def consult(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return update
 
 
-def last_customer_text(messages: list[AnyMessage]) -> str:
-    """Text of the newest human message ("" when there is none or it has no text)."""
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            content = message.content
-            if isinstance(content, str):
-                return content
-            return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return ""
-
-
 def understand(text: str, state: State, context: Context) -> Understanding:
     """Intent and slots from the model when one is configured; the rules otherwise or when it fails."""
     rules = understand_offline(text)
@@ -78,7 +68,7 @@ def understand(text: str, state: State, context: Context) -> Understanding:
         return rules
     try:
         structured = model.with_structured_output(Understanding)
-        history = _recent_history(state.get("messages", []), context.history_messages)
+        history = recent_history(state.get("messages", []), context.history_messages)
         result = structured.invoke([SystemMessage(context.understanding_prompt), *history])
         if not isinstance(result, Understanding):
             result = Understanding.model_validate(result)
@@ -91,17 +81,12 @@ def understand(text: str, state: State, context: Context) -> Understanding:
 
 def _detect_brand(understanding: Understanding, text: str) -> Understanding:
     """Catch make/model mentions the parser missed with the inventory's own catalog and alias table."""
-    match = get_toolkit().catalog.match(text)
-    if match.matched_text and len(text.split()) == 1 and compact(text) in AMBIGUOUS:
+    if len(text.split()) == 1 and compact(text) in AMBIGUOUS:
         return understanding  # a message that is only "uno" or "march" answers something else
+    match = get_toolkit().catalog.match(text)
     if match.matched_text and (match.make or match.method == "not_in_stock"):
         return understanding.model_copy(update={"brand_text": match.matched_text})
     return understanding
-
-
-def _recent_history(messages: list[AnyMessage], limit: int) -> list[BaseMessage]:
-    chat = [m for m in messages if isinstance(m, HumanMessage) or (isinstance(m, AIMessage) and not m.tool_calls)]
-    return list(chat[-limit:])
 
 
 def _continue_pending(understanding: Understanding, state: State) -> Understanding:

@@ -9,9 +9,9 @@ from typing import Any
 from langchain_core.messages import AIMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from graph.consult import _recent_history, last_customer_text
 from graph.context import Context
 from graph.grounding import ungrounded_numbers
+from graph.messages import last_customer_text, recent_history
 from graph.replies import GOALS, ReplyPlan, plan_reply, render
 from graph.resources import get_chat_model
 from graph.state import State
@@ -42,7 +42,7 @@ def _model_reply(model: Any, plan: ReplyPlan, draft: str, state: State, context:
         goal=GOALS.get(plan.kind, ""), facts=json.dumps(facts, ensure_ascii=False, default=str), draft=draft
     )
     system = context.system_prompt.format(language="English" if state.get("language") == "en" else "Spanish")
-    history = _recent_history(state.get("messages", []), context.history_messages)
+    history = recent_history(state.get("messages", []), context.history_messages)
     try:
         answer = model.invoke([SystemMessage(system), *history, SystemMessage(instructions)])
     except Exception as exc:

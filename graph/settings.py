@@ -12,6 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def blank_to_none(value: object) -> object:
+    """An empty or blank variable (`OPENAI_API_KEY=` in .env) means "not set"."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class Settings(BaseSettings):
     """Everything the agent reads from the environment. Unknown variables are ignored."""
 
@@ -36,15 +41,18 @@ class Settings(BaseSettings):
     langsmith_project: str = "kavak-agent"
     langsmith_endpoint: str | None = None
 
-    @field_validator("openai_api_key", "langsmith_api_key", mode="before")
+    @field_validator(
+        "openai_api_key",
+        "langsmith_api_key",
+        "redis_url",
+        "inventory_url",
+        "openai_base_url",
+        "langsmith_endpoint",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("redis_url", "inventory_url", "openai_base_url", "langsmith_endpoint", mode="before")
-    @classmethod
-    def _blank_url_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+        return blank_to_none(value)
 
     @property
     def offline(self) -> bool:

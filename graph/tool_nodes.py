@@ -74,11 +74,13 @@ def search(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def distinct_models(cars: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The cheapest car of each model, in the order given (cars arrive cheapest first)."""
+    if len({(c["make"], c["model"]) for c in cars}) == 1:
+        return list(cars)  # one model only: its units are the choice
     seen: set[tuple[str, str]] = set()
     out = []
     for car in cars:
         key = (car["make"], car["model"])
-        if key in seen and len({c["model"] for c in cars}) > 1:
+        if key in seen:
             continue
         seen.add(key)
         out.append(car)

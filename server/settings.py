@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
 
-from graph.settings import Settings
+from graph.settings import Settings, blank_to_none
 
 
 class ConfigurationError(RuntimeError):
@@ -56,7 +56,7 @@ class ServerSettings(Settings):
     @field_validator("twilio_auth_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+        return blank_to_none(value)
 
     @field_validator("twilio_account_sid", "twilio_whatsapp_from", "public_base_url", "twilio_api_url", mode="before")
     @classmethod
