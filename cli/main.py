@@ -66,6 +66,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def thread_id(value: str) -> str:
+    """A conversation id: non-blank, at most 200 characters (it keys the checkpointer)."""
+    value = value.strip()
+    if not value or len(value) > 200:
+        raise argparse.ArgumentTypeError("a thread id must be 1 to 200 non-blank characters")
+    return value
+
+
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
     """A command implemented in an adapter package, imported only when used."""
 
@@ -84,12 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     chat = sub.add_parser("chat", help="Chat with the agent in the terminal.")
-    chat.add_argument("--thread", default="terminal", help="Conversation id (kept across restarts).")
+    chat.add_argument("--thread", type=thread_id, default="terminal", help="Conversation id (kept across restarts).")
     chat.add_argument("-v", "--verbose", action="store_true", help="Show tool calls.")
     chat.set_defaults(func=cmd_chat)
 
     ask = sub.add_parser("ask", help="Send one message and print the reply.")
-    ask.add_argument("--thread", required=True, help="Conversation id to continue.")
+    ask.add_argument("--thread", type=thread_id, required=True, help="Conversation id to continue.")
     ask.add_argument("--json", action="store_true", help="Print {thread_id, reply, route, tool_calls}.")
     ask.add_argument("message", nargs="*", help="The message (read from stdin when omitted).")
     ask.set_defaults(func=cmd_ask)
