@@ -37,7 +37,7 @@ def offline(limit: int | None) -> dict[str, Any]:
 
 def with_model(limit: int | None) -> dict[str, Any]:
     """LLM calls and tokens per conversation through ChatOpenAI and the local stub."""
-    from graph.rules import understand_offline
+    from graph.understanding import understand_offline
     from tests.support.openai_stub import OpenAIStub, Structured, text_reply
 
     def responder(request: dict[str, Any]) -> Any:

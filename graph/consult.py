@@ -12,10 +12,9 @@ from langgraph.runtime import Runtime
 from graph.context import Context
 from graph.messages import last_customer_text, recent_history
 from graph.resources import get_chat_model, get_toolkit
-from graph.rules import understand_offline
 from graph.state import TURN_KEYS, Preferences, State
-from graph.understanding import Understanding
-from tools.normalize import AMBIGUOUS, compact, fold
+from graph.understanding import Understanding, understand_offline
+from tools.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +41,6 @@ def consult(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return update
     text = text[: context.max_message_chars]
     understanding = understand(text, state, context)
-    if understanding.brand_text is None:
-        understanding = _detect_brand(understanding, text)
     if understanding.injection:
         update["notice"] = "injection"
     understanding = _continue_pending(understanding, state)
@@ -62,7 +59,7 @@ def consult(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def understand(text: str, state: State, context: Context) -> Understanding:
     """Intent and slots from the model when one is configured; the rules otherwise or when it fails."""
-    rules = understand_offline(text)
+    rules = understand_offline(text, get_toolkit().catalog)
     model = get_chat_model(context)
     if model is None:
         return rules
@@ -77,16 +74,6 @@ def understand(text: str, state: State, context: Context) -> Understanding:
         return rules
     # Manipulation detection is never weaker than the rules'.
     return result.model_copy(update={"injection": result.injection or rules.injection})
-
-
-def _detect_brand(understanding: Understanding, text: str) -> Understanding:
-    """Catch make/model mentions the parser missed with the inventory's own catalog and alias table."""
-    if len(text.split()) == 1 and compact(text) in AMBIGUOUS:
-        return understanding  # a message that is only "uno" or "march" answers something else
-    match = get_toolkit().catalog.match(text)
-    if match.matched_text and (match.make or match.method == "not_in_stock"):
-        return understanding.model_copy(update={"brand_text": match.matched_text})
-    return understanding
 
 
 def _continue_pending(understanding: Understanding, state: State) -> Understanding:

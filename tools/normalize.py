@@ -1,239 +1,57 @@
 """Brand/model normalization: what the customer wrote → the inventory's canonical make and model.
 
-Exact matches (makes, models, the alias table in `data/aliases.csv`, simple plurals) win; otherwise rapidfuzz
-looks for a typo of a make, model or alias. A brand the alias table knows but the inventory lacks ("Ferrari") is
-reported as not in stock; words that match nothing are reported as unknown. Nothing is forced onto a wrong brand.
+One source of names: the makes and models in stock plus `data/aliases.csv` (slang, typos, plurals, and the makes
+and models of the market we do not stock, so they can be named back). Exact matches win; otherwise rapidfuzz looks
+for a typo of a make, model or alias, but only for words that are not ordinary Spanish or English words. Whether
+an everyday word such as "rio" or "march" names a car in a sentence is decided by the understanding layer, which
+reads the `everyday` flag of each alias; here a mention is resolved as given. Nothing is forced onto a wrong brand.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
+from tools.text import compact, fold
+
 DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.csv"
-
-# Model names that are also everyday words ("quiero uno", "in March", "un gol"): they count only next to their
-# make or when written with a capital letter in the middle of a sentence.
-AMBIGUOUS = frozenset(
-    {
-        "uno",
-        "march",
-        "gol",
-        "rio",
-        "swift",
-        "escape",
-        "compass",
-        "frontier",
-        "journey",
-        "kicks",
-        "spark",
-        "avanza",
-        "toledo",
-        "cooper",
-        "odyssey",
-        "discovery",
-        "seat",
-        "mini",
-        "sport",
-        "versa",
-        "captiva",
-        "tracker",
-        "sonic",
-        "passat",
-        "ram",
-        "smart",
-        "one",
-        "m2",
-        "m3",
-        "bm",
-        "cla",
-        "208",
-        "hs",
-        "golf",
-    }
-)
-# Frequent words that must never be fuzzily read as a brand.
-STOPWORDS = frozenset(
-    [
-        "hola",
-        "buenas",
-        "buenos",
-        "tienes",
-        "tienen",
-        "tiene",
-        "quiero",
-        "quisiera",
-        "busco",
-        "buscando",
-        "necesito",
-        "carro",
-        "carros",
-        "auto",
-        "autos",
-        "coche",
-        "coches",
-        "precio",
-        "precios",
-        "mensual",
-        "mensualidad",
-        "cuanto",
-        "cuanta",
-        "cuantos",
-        "para",
-        "gracias",
-        "favor",
-        "camioneta",
-        "camionetas",
-        "sedan",
-        "sedanes",
-        "menos",
-        "hasta",
-        "entre",
-        "desde",
-        "modelo",
-        "modelos",
-        "marca",
-        "marcas",
-        "anos",
-        "meses",
-        "enganche",
-        "credito",
-        "pesos",
-        "barato",
-        "barata",
-        "mejor",
-        "otro",
-        "otra",
-        "otros",
-        "opcion",
-        "opciones",
-        "seria",
-        "este",
-        "esta",
-        "estos",
-        "ese",
-        "esos",
-        "algo",
-        "alguna",
-        "alguno",
-        "usado",
-        "usados",
-        "nuevo",
-        "nueva",
-        "familia",
-        "familiar",
-        "trabajo",
-        "ciudad",
-        "manejo",
-        "visita",
-        "cita",
-        "agendar",
-        "mañana",
-        "manana",
-        "tarde",
-        "noche",
-        "hoy",
-        "semana",
-        "sabado",
-        "domingo",
-        "lunes",
-        "martes",
-        "miercoles",
-        "jueves",
-        "viernes",
-        "have",
-        "cars",
-        "used",
-        "under",
-        "over",
-        "about",
-        "with",
-        "from",
-        "that",
-        "this",
-        "what",
-        "which",
-        "show",
-        "need",
-        "want",
-        "looking",
-        "monthly",
-        "payment",
-        "payments",
-        "years",
-        "months",
-        "budget",
-        "cheap",
-        "cheaper",
-        "much",
-        "many",
-        "price",
-        "prices",
-        "some",
-        "there",
-        "your",
-        "their",
-        "would",
-        "could",
-        "should",
-        "thanks",
-        "hello",
-        "please",
-        "model",
-        "make",
-        "brand",
-        "down",
-        "finance",
-        "schedule",
-        "visit",
-        "tomorrow",
-        "morning",
-        "afternoon",
-        "evening",
-        "today",
-        "week",
-        "saturday",
-        "sunday",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "also",
-        "tambien",
-        "pero",
-        "como",
-        "donde",
-        "cuando",
-        "porque",
-        "because",
-        "where",
-        "when",
-        "family",
-        "work",
-        "city",
-        "drive",
-        "test",
-        "prueba",
-    ]
-)
+Everyday = Literal["", "word", "common"]
+"""How ordinary a name is as a word: "" never a word, "word" ("rio", "march"), "common" ("uno", "up", "golf")."""
+Method = Literal["exact", "alias", "fuzzy", "not_in_stock", "unknown"]
+FUZZY_CUTOFF = 80
+SHORT_KEY = 3
+"""Keys this short ("a1", "x5", "hs") match one written token only, never letters and digits apart ("a 1")."""
 
 
-def fold(text: str) -> str:
-    """Lowercase without accents: "Sedán CX-5" → "sedan cx-5"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+@dataclass(frozen=True)
+class Target:
+    """A make (and model) a name points at, and whether we stock it."""
+
+    make: str
+    model: str | None
+    make_in_stock: bool
+    model_in_stock: bool
+    everyday: Everyday = ""
+    method: Method = "exact"
 
 
-def compact(text: str) -> str:
-    """Key for comparisons: folded, letters and digits only ("CX-5" → "cx5", "Mercedes-Benz" → "mercedesbenz")."""
-    return re.sub(r"[^a-z0-9]", "", fold(text))
+@dataclass(frozen=True)
+class Hit:
+    """A name found in a text: token span (start, end exclusive), character span, target and similarity."""
+
+    first: int
+    last: int
+    start: int
+    end: int
+    target: Target
+    score: float
+    """1.0 for exact and alias matches, below 1 for typos."""
 
 
 @dataclass(frozen=True)
@@ -244,8 +62,10 @@ class BrandMatch:
     model: str | None = None
     confidence: float = 0.0
     matched_text: str | None = None
-    method: str = "unknown"  # exact | alias | fuzzy | not_in_stock | unknown
+    method: Method = "unknown"
     requested_make: str | None = None
+    requested_model: str | None = None
+    """The model the customer named when we do not stock it ("Mustang"), to name it back."""
     suggestions: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -257,107 +77,143 @@ class BrandMatch:
             "matched_text": self.matched_text,
             "method": self.method,
             "requested_make": self.requested_make,
+            "requested_model": self.requested_model,
             "suggestions": self.suggestions,
         }
 
 
-@dataclass(frozen=True)
-class _Target:
-    make: str
-    model: str | None
-    in_stock: bool
-    method: str
+def read_aliases(path: Path = DEFAULT_ALIASES) -> list[tuple[str, str, str | None, Everyday]]:
+    """Rows of the alias table: (alias, make, model or None, everyday flag)."""
+    rows: list[tuple[str, str, str | None, Everyday]] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            everyday = (row.get("everyday") or "").strip()
+            if everyday not in ("", "word", "common"):
+                raise ValueError(f"{path.name}: everyday must be empty, 'word' or 'common'; got {everyday!r}")
+            model = (row.get("model") or "").strip() or None
+            rows.append((row["alias"].strip(), row["make"].strip(), model, everyday))  # type: ignore[arg-type]
+    return rows
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[^\W_]+", text)]
 
 
 class BrandCatalog:
     """The makes and models in stock plus the alias table, indexed for exact and fuzzy lookups."""
 
-    def __init__(self, stock: dict[str, list[str]], aliases: list[tuple[str, str, str | None]]) -> None:
+    def __init__(
+        self,
+        stock: dict[str, list[str]],
+        aliases: list[tuple[str, str, str | None, Everyday]],
+        ordinary_word: Callable[[str], bool] = lambda word: False,
+    ) -> None:
+        """`ordinary_word(folded)` says whether a word belongs to the language (never read as a typo of a name)."""
         self.makes = sorted(stock)
         self.stock = stock
-        self._targets: dict[str, _Target] = {}
-        for alias, make, model in aliases:
-            in_stock = make in stock and (model is None or model in stock[make])
-            self._targets[compact(alias)] = _Target(make, model if in_stock else None, make in stock, "alias")
+        self.ordinary_word = ordinary_word
+        self._targets: dict[str, Target] = {}
+        for alias, make, model, everyday in aliases:
+            make_in_stock = make in stock
+            model_in_stock = make_in_stock and model is not None and model in stock[make]
+            self._targets[compact(alias)] = Target(make, model, make_in_stock, model_in_stock, everyday, "alias")
+        flags = {compact(alias): everyday for alias, _, _, everyday in aliases}
         for make, models in stock.items():
             for model in models:
-                self._targets[compact(model)] = _Target(make, model, True, "exact")
-                self._targets[compact(f"{make} {model}")] = _Target(make, model, True, "exact")
-            self._targets[compact(make)] = _Target(make, None, True, "exact")
-        self._fuzzy_keys = [k for k in self._targets if len(k) >= 4 and k not in AMBIGUOUS]
+                key = compact(model)
+                everyday: Everyday = "common" if key.isdigit() else flags.get(key, "")  # "208" alone is a number
+                self._targets[key] = Target(make, model, True, True, everyday, "exact")
+                self._targets[compact(f"{make} {model}")] = Target(make, model, True, True, "", "exact")
+            self._targets[compact(make)] = Target(make, None, True, False, flags.get(compact(make), ""), "exact")
+        self._fuzzy_keys = [k for k, t in self._targets.items() if len(k) >= 4 and not t.everyday and k.isalpha()]
 
     @classmethod
-    def build(cls, stock: dict[str, list[str]], aliases_path: Path = DEFAULT_ALIASES) -> BrandCatalog:
-        """Catalog from the inventory's makes/models and an alias CSV (alias,make,model)."""
-        rows: list[tuple[str, str, str | None]] = []
-        with aliases_path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                rows.append((row["alias"], row["make"], (row.get("model") or "").strip() or None))
-        return cls(stock, rows)
+    def build(
+        cls,
+        stock: dict[str, list[str]],
+        aliases_path: Path = DEFAULT_ALIASES,
+        ordinary_word: Callable[[str], bool] | None = None,
+    ) -> BrandCatalog:
+        """Catalog from the inventory's makes/models and an alias CSV (alias,make,model,everyday)."""
+        if ordinary_word is None:
+            from tools.text import is_ordinary_word
 
-    def _exact(self, key: str) -> tuple[str, _Target] | None:
-        """The catalog key a word matches exactly, singular or plural ("toyotas", "chevys"), with its target."""
+            ordinary_word = is_ordinary_word
+        return cls(stock, read_aliases(aliases_path), ordinary_word)
+
+    def target(self, key: str) -> Target | None:
+        """The target of a compact key, singular or plural ("toyotas", "chevys")."""
         if key in self._targets:
-            return key, self._targets[key]
+            return self._targets[key]
         for suffix in ("es", "s"):
             base = key[: -len(suffix)]
-            if key.endswith(suffix) and base in self._targets:
-                return base, self._targets[base]
+            if key.endswith(suffix) and len(base) >= 3 and base in self._targets:
+                return self._targets[base]
         return None
 
-    def match(self, text: str) -> BrandMatch:
-        """Find the make (and model) a customer's words refer to."""
-        text = (text or "")[:500]
-        words = re.findall(r"[^\W_]+", text)
-        keys = [compact(w) for w in words]
-        hits: list[tuple[_Target, float, str]] = []
+    def hits(self, text: str) -> list[Hit]:
+        """Every make/model name in `text` (longest first, no overlaps), then typos of names among unknown words."""
+        tokens = _tokens((text or "")[:2000])
+        keys = [compact(t[0]) for t in tokens]
+        found: list[Hit] = []
         used: set[int] = set()
         for size in (3, 2, 1):
-            for start in range(len(keys) - size + 1):
-                span = range(start, start + size)
+            for first in range(len(tokens) - size + 1):
+                span = range(first, first + size)
                 if used.intersection(span):
                     continue
-                key = "".join(keys[start : start + size])
-                found = self._exact(key)
-                if found is None:
-                    continue
-                base, target = found
-                if size == 1 and base in AMBIGUOUS and not _reads_as_a_car(words, start):
-                    hits.append((target, -1.0, words[start]))  # kept aside: counts only next to its make
+                key = "".join(keys[first : first + size])
+                target = self.target(key)
+                if target is None or (size > 1 and len(key) <= SHORT_KEY and not _joined(text, tokens, span)):
                     continue
                 used.update(span)
-                hits.append((target, 1.0, " ".join(words[start : start + size])))
+                found.append(Hit(first, first + size, tokens[first][1], tokens[first + size - 1][2], target, 1.0))
         for index, key in enumerate(keys):
-            if index in used or len(key) < 4 or key in STOPWORDS or key.isdigit():
+            if index in used or len(key) < 4 or not key.isalpha() or self.ordinary_word(key):
                 continue
-            close = process.extractOne(key, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=75)
-            if close and close[0][0] == key[0]:  # typos rarely hit the first letter; this keeps "hola" off Honda
-                hits.append((self._targets[close[0]], close[1] / 100, words[index]))
-        return self._resolve(hits, text)
+            close = process.extractOne(key, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if close and close[0][0] == key[0]:  # typos rarely hit the first letter
+                target = self._targets[close[0]]
+                fuzzy = Target(target.make, target.model, target.make_in_stock, target.model_in_stock, "", "fuzzy")
+                found.append(Hit(index, index + 1, tokens[index][1], tokens[index][2], fuzzy, close[1] / 100))
+        return sorted(found, key=lambda h: h.start)
 
-    def _resolve(self, hits: list[tuple[_Target, float, str]], text: str) -> BrandMatch:
-        sure = [h for h in hits if h[1] > 0]
-        makes = {h[0].make for h in sure}
-        sure += [(t, 0.9, w) for t, score, w in hits if score < 0 and t.make in makes]
-        if not sure:
+    def match(self, text: str) -> BrandMatch:
+        """Resolve a mention ("Chebys", "nissan sentrra", "Mustang") to a make and model in stock, or explain why not."""
+        text = (text or "")[:500]
+        tokens = _tokens(text)
+        found = self.hits(text)
+        makes = hits_makes(found)
+        hits = [h for h in found if _names_a_car(h, makes, tokens, text)]
+        if not hits:
             return BrandMatch(make=None, suggestions=self.suggest(text))
-        sure.sort(key=lambda h: (h[0].model is not None and h[0].in_stock, h[1]), reverse=True)
-        best, score, written = sure[0]
-        if not best.in_stock:
-            others = [h for h in sure if h[0].in_stock]
-            if not others:
-                return BrandMatch(
-                    make=None,
-                    confidence=score,
-                    matched_text=written,
-                    method="not_in_stock",
-                    requested_make=best.make,
-                    suggestions=self.popular_makes(),
-                )
-            best, score, written = others[0]
-        model = best.model
-        method = "fuzzy" if score < 1 else best.method
-        return BrandMatch(make=best.make, model=model, confidence=score, matched_text=written, method=method)
+        hits.sort(
+            key=lambda h: (h.target.model_in_stock, h.target.make_in_stock, h.target.model is not None, h.score),
+            reverse=True,
+        )
+        best = hits[0]
+        written = text[best.start : best.end]
+        target = best.target
+        method: Method = "fuzzy" if best.score < 1 else target.method
+        if not target.make_in_stock:
+            return BrandMatch(
+                make=None,
+                confidence=best.score,
+                matched_text=written,
+                method="not_in_stock",
+                requested_make=target.make,
+                requested_model=target.model,
+                suggestions=self.popular_makes(),
+            )
+        if target.model is not None and not target.model_in_stock:
+            return BrandMatch(
+                make=target.make,
+                confidence=best.score,
+                matched_text=written,
+                method=method,
+                requested_model=target.model,
+            )
+        return BrandMatch(target.make, target.model, best.score, written, method)
 
     def popular_makes(self, limit: int = 5) -> list[str]:
         """The makes with the widest choice of models in stock."""
@@ -367,7 +223,7 @@ class BrandCatalog:
         """Makes in stock that look most like the words given (for "did you mean …?")."""
         candidates: dict[str, float] = {}
         for word in re.findall(r"[^\W_]+", fold(text or ""))[:50]:
-            if len(word) < 3 or word in STOPWORDS:
+            if len(word) < 3 or self.ordinary_word(word):
                 continue
             for make, score, _ in process.extract(word, self.makes, scorer=fuzz.ratio, limit=limit, processor=fold):
                 if score >= 60:
@@ -375,27 +231,23 @@ class BrandCatalog:
         return [m for m, _ in sorted(candidates.items(), key=lambda kv: -kv[1])][:limit]
 
 
-ARTICLES = frozenset({"el", "la", "los", "las", "un", "una", "the", "a", "an", "mi", "my", "tu", "your"})
-NEVER_AFTER_ARTICLE = frozenset({"uno", "one", "sport", "seat", "ram", "smart", "golf"})  # "el uno" = "the one"
+def hits_makes(hits: list[Hit]) -> set[str]:
+    """Makes named outright (not through an everyday word) among some hits."""
+    return {h.target.make for h in hits if not h.target.everyday and h.target.model is None}
 
 
-def _reads_as_a_car(words: list[str], index: int) -> bool:
-    """Whether an everyday word that is also a model name ("kicks", "march", "rio") names the car here.
-
-    It does when it is the whole text ("Kicks"), is capitalised mid-sentence ("me gusta el March"), or follows
-    an article ("la kicks", "un swift") unless it is a word articles commonly precede ("el uno" = "the one").
-    """
-    word = words[index]
-    if len(words) == 1 or (index > 0 and word[:1].isupper()):
+def _names_a_car(hit: Hit, makes: set[str], tokens: list[tuple[str, int, int]], text: str) -> bool:
+    """Without sentence context, an everyday word is a car only next to its make, capitalised, or (nearly) alone."""
+    if not hit.target.everyday:
         return True
-    after_article = index > 0 and fold(words[index - 1]) in ARTICLES
-    return (
-        after_article
-        and compact(word).rstrip("s") not in NEVER_AFTER_ARTICLE
-        and compact(word) not in NEVER_AFTER_ARTICLE
-    )
+    if hit.target.make in makes:
+        return True
+    others = len(tokens) - (hit.last - hit.first)
+    if hit.target.everyday == "common":
+        return others == 0 or (others == 1 and hit.first == 1)
+    return others <= 1 or text[hit.start].isupper()
 
 
-def match_brand(text: str, catalog: BrandCatalog) -> BrandMatch:
-    """Normalize a make/model mention against a catalog (pure function over the catalog)."""
-    return catalog.match(text)
+def _joined(text: str, tokens: list[tuple[str, int, int]], span: range) -> bool:
+    """Whether consecutive tokens are written together or with a hyphen ("CX-5", not "a 1")."""
+    return all(text[tokens[i][2] : tokens[i + 1][1]] in ("-", "") for i in span if i + 1 in span)

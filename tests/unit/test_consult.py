@@ -50,9 +50,9 @@ def test_an_ordinal_past_the_list_is_reported_not_guessed() -> None:
 
 
 def test_a_model_name_picks_from_the_list_or_asks_for_a_lookup() -> None:
-    car, _ = resolve_car(Understanding(intent="finance", brand_text="el onix"), {"shown": SHOWN})
+    car, _ = resolve_car(Understanding(intent="finance", brand_texts=["el onix"]), {"shown": SHOWN})
     assert car is not None and car["stock_id"] == 3
-    car, _ = resolve_car(Understanding(intent="finance", brand_text="Jetta"), {"shown": SHOWN})
+    car, _ = resolve_car(Understanding(intent="finance", brand_texts=["Jetta"]), {"shown": SHOWN})
     assert car is None  # not shown: the graph looks it up through normalize → search
 
 

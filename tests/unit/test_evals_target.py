@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from evals.target import run_conversation
-from graph.resources import clear_caches
-from graph.rules import understand_offline
+from graph.resources import clear_caches, get_toolkit
+from graph.understanding import understand_offline
 from tests.support.openai_stub import OpenAIStub, Structured, text_reply
 
 
@@ -25,7 +25,7 @@ def test_model_calls_and_tokens_are_counted(monkeypatch: pytest.MonkeyPatch) -> 
     def responder(request: dict[str, Any]) -> Any:
         user = next(m["content"] for m in reversed(request["messages"]) if m.get("role") == "user")
         if request.get("tools") or request.get("response_format"):
-            return Structured(understand_offline(str(user)).model_dump())
+            return Structured(understand_offline(str(user), get_toolkit().catalog).model_dump())
         return text_reply("Claro, aquí tienes opciones. ¿Te calculo la mensualidad?")
 
     with OpenAIStub(responder=responder) as stub:

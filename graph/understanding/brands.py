@@ -1,0 +1,209 @@
+"""Which makes and models a message names, as written: "tienen el kicks?", "jetta o vento", "nissan sentrra".
+
+The names themselves come from the brand catalog (inventory + data/aliases.csv, `tools.normalize`); this module
+decides, from the words around them, whether an everyday word is a car ("la kicks" yes, "vamos al rio" no), joins
+a make with its model ("Kia Rio"), keeps unknown capitalised names after "un/el/tienes" ("el Xpander") so they can be
+named back, and sets apart the car the customer owns ("tengo un Aveo 2012 que quiero dar a cuenta").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from graph.understanding.vocab import cue, phrases_rx, word_set
+from tools.normalize import BrandCatalog, Hit
+from tools.text import fold, is_ordinary_word
+
+FUZZY_ANYWHERE = 0.85
+"""A typo of a name counts anywhere at this similarity; below it only next to a make or a car word."""
+OWNED_BEFORE = re.compile(
+    r"\b(?:tengo|traigo|mi|my|i\s+have|i\s+own|i\s+drive|doy|dar(?:ia)?|vender|vendo|sell|selling|trade(?:\s+in)?|"
+    r"entregar|entrego|a\s+cuenta\s+(?:mi|un|una))\s+(?:un|una|el|la|a|an|my|mi)?\s*$"
+)
+OWNED_AFTER = re.compile(
+    r"^\W*(?:\w+\W+){0,5}?(?:(?:que|q)\s+(?:quiero|queremos|puedo|pienso|me\s+gustaria)\s+(?:dar|dejar|meter|vender|"
+    r"entregar|cambiar)|a\s+cuenta|como\s+(?:parte\s+de\s+pago|enganche)|de\s+enganche|as\s+(?:a\s+)?(?:trade|down)|"
+    r"to\s+trade|trade[\s-]?in|para\s+(?:dar|vender|cambiar)|a\s+vender|for\s+sale|en\s+venta|que\s+ya\s+tengo|"
+    r"que\s+tengo)"
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A car name in the message: its span in the original text, as written, and whether it is the customer's own."""
+
+    start: int
+    end: int
+    text: str
+    owned: bool = False
+
+
+@functools.lru_cache(maxsize=1)
+def _context() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
+    return (
+        word_set("car_context.articles"),
+        word_set("car_context.verbs"),
+        word_set("car_context.places"),
+        word_set("car_context.place_verbs"),
+    )
+
+
+def shouting(raw: str) -> bool:
+    """Whether capitalisation carries no information (all caps or Title Case Everywhere)."""
+    words = re.findall(r"[^\W\d_]+", raw)
+    if len(words) >= 2 and not any(ch.islower() for ch in raw):
+        return True
+    rest = words[1:]
+    return len(rest) >= 3 and sum(1 for w in rest if w[0].isupper()) / len(rest) >= 0.75
+
+
+def _capitalised_mid(raw: str, start: int) -> bool:
+    if not raw[start].isupper():
+        return False
+    head = raw[:start].rstrip(" \t\"'“”(")
+    return bool(head) and head[-1] not in ".!?¡¿\n"
+
+
+def _words(folded: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[^\W_]+", folded)]
+
+
+def _prev_words(tokens: list[tuple[str, int, int]], index: int, count: int) -> list[str]:
+    return [t[0] for t in tokens[max(0, index - count) : index]]
+
+
+def _car_context(tokens: list[tuple[str, int, int]], first: int, last: int, lang_es: bool) -> bool:
+    """ "tienen el kicks", "busco un ibiza", "el rio 2019", "jetta o vento": the words around make it a car."""
+    articles, verbs, places, place_verbs = _context()
+    before = _prev_words(tokens, first, 3)
+    nxt = tokens[last][0] if last < len(tokens) else ""
+    if nxt.isdigit() and len(nxt) == 4 and nxt.startswith(("19", "20")):
+        return not (before and before[-1] in places)
+    if not before:
+        return False
+    prev = before[-1]
+    if prev in places or (prev == "a" and lang_es) or any(w in place_verbs for w in before[-2:]):
+        return False
+    if prev in verbs:
+        return True
+    return prev in articles and len(before) >= 2 and before[-2] in verbs
+
+
+def _accept(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], sure_makes: set[str], lang_es: bool) -> bool:
+    """Whether a catalog hit names a car in this sentence."""
+    target = hit.target
+    if hit.first > 0 and tokens[hit.first - 1][0] in ("marca", "brand"):
+        return True
+    alone = len(tokens) <= 2 and hit.last - hit.first == len(tokens) - (1 if len(tokens) == 2 else 0)
+    capital = not shouting(raw) and _capitalised_mid(raw, hit.start)
+    next_to_make = any(
+        tokens[i][0] in sure_makes for i in (hit.first - 1, hit.last) if 0 <= i < len(tokens)
+    ) and target.make in sure_makes
+    if target.method == "fuzzy":
+        if len(tokens[hit.first][0]) < 5 and not (next_to_make or _car_context(tokens, hit.first, hit.last, lang_es)):
+            return False
+        return hit.score >= FUZZY_ANYWHERE or next_to_make or _car_context(tokens, hit.first, hit.last, lang_es)
+    if not target.everyday:
+        return True
+    if next_to_make:
+        return True
+    articles = _context()[0]
+    prev = tokens[hit.first - 1][0] if hit.first > 0 else ""
+    if target.everyday == "common":
+        return capital and prev in articles
+    places = _context()[2]
+    if capital and prev not in places and not (prev == "a" and lang_es):
+        return True
+    if alone and len(tokens) == 1:
+        return True
+    return _car_context(tokens, hit.first, hit.last, lang_es)
+
+
+def brand_mentions(raw: str, catalog: BrandCatalog | None, lang: str) -> list[Mention]:
+    """The car names of a message in order, as written, each marked when it is the customer's own car."""
+    if catalog is None:
+        return []
+    folded = fold(raw)
+    tokens = _words(folded)
+    hits = catalog.hits(raw)
+    sure = {h.target.make for h in hits if not h.target.everyday and h.target.method != "fuzzy"}
+    sure_makes = {fold(m) for m in sure} | {
+        tokens[h.first][0] for h in hits if h.target.model is None and not h.target.everyday
+    }
+    accepted = [h for h in hits if _accept(h, raw, tokens, sure_makes, lang == "es")]
+    if accepted:  # an everyday word coordinated with a sure mention ("el rio o el march") is a car too
+        accepted = _coordinated(hits, accepted, tokens)
+    spans = _merge([(h.start, h.end) for h in accepted], folded)
+    spans = sorted(spans + _unknown_names(raw, folded, tokens, spans, lang))
+    return [_mention(raw, folded, start, end) for start, end in spans]
+
+
+def _coordinated(hits: list[Hit], accepted: list[Hit], tokens: list[tuple[str, int, int]]) -> list[Hit]:
+    chosen = set(map(id, accepted))
+    for hit in hits:
+        if id(hit) in chosen or hit.target.everyday != "word":
+            continue
+        for other in accepted:
+            between = [t[0] for t in tokens[min(hit.last, other.last) : max(hit.first, other.first)]]
+            if 1 <= len(between) <= 2 and between[0] in ("o", "y", "or", "and", "vs", "versus"):
+                chosen.add(id(hit))
+                break
+    return [h for h in hits if id(h) in chosen]
+
+
+def _merge(spans: list[tuple[int, int]], folded: str) -> list[tuple[int, int]]:
+    """Join a make and its model written next to each other ("Kia Rio", "Mazda 3"), with a model code after."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and re.fullmatch(r"[\s-]{1,2}", folded[merged[-1][1] : start]):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    out = []
+    for start, end in merged:
+        code = re.match(r"[\s-]?([a-z]{0,2}\d{1,4}[a-z]?)\b(?!\s*(?:mil\b|k\b|pesos|km|%|anos?|meses|[.,]\d))", folded[end:])
+        if code and not (code.group(1).isdigit() and 1990 <= int(code.group(1)) <= 2035):
+            end += code.end()
+        out.append((start, end))
+    return out
+
+
+def _unknown_names(
+    raw: str, folded: str, tokens: list[tuple[str, int, int]], taken: list[tuple[int, int]], lang: str
+) -> list[tuple[int, int]]:
+    """ "el Xpander", "la marca reno": a name we do not know, said where a car name goes (to name it back)."""
+    articles, verbs, places, place_verbs = _context()
+    found = []
+    use_caps = not shouting(raw)
+    for k, (word, start, end) in enumerate(tokens):
+        if any(s <= start < e for s, e in taken) or len(word) < 2 or word.isdigit():
+            continue
+        prev = tokens[k - 1][0] if k > 0 else ""
+        if prev in ("marca", "brand") and word.isalpha() and not is_ordinary_word(word):
+            found.append((start, end))
+            continue
+        capital = use_caps and _capitalised_mid(raw, start)
+        if not capital or is_ordinary_word(word) or prev not in articles | verbs:
+            continue
+        if (prev == "a" and lang == "es") or prev in places or (prev == "de" and k > 1 and tokens[k - 2][0] in place_verbs):
+            continue
+        if _is_person(raw, tokens, k):
+            continue
+        found.append((start, end))
+    return found
+
+
+def _is_person(raw: str, tokens: list[tuple[str, int, int]], k: int) -> bool:
+    """ "soy Mariana", "con Julio": a capitalised word after a name cue is a person, not a car."""
+    name_cues = phrases_rx([*cue("name.explicit"), *cue("name.soft"), "con", "with", "para"], suffix=r"\s*$")
+    before = " ".join(t[0] for t in tokens[max(0, k - 3) : k])
+    return bool(name_cues.search(before))
+
+
+def _mention(raw: str, folded: str, start: int, end: int) -> Mention:
+    owned = bool(OWNED_BEFORE.search(folded[max(0, start - 40) : start]) or OWNED_AFTER.match(folded[end : end + 80]))
+    if owned and re.search(r"\b(?:quiero|busco|me\s+interesa|want|looking)\s+(?:un|una|el|la|a|an)?\s*$", folded[:start]):
+        owned = False
+    return Mention(start, end, raw[start:end].strip(" -"), owned)

@@ -1,0 +1,208 @@
+"""Visit times: find "el sábado a las 11" in a message and resolve it to a date and an hour in Mexico City.
+
+`visit_span` returns the expression as the customer wrote it; `resolve` turns (folded) words into a concrete
+date and time relative to `now` (an injectable clock: tests and evals fix it). Without an hour the result says so,
+and the agent asks for it; names of days, months and hours come from the lexicon's `calendar`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from graph.understanding.vocab import alternation, lexicon
+
+TIMEZONE = ZoneInfo("America/Mexico_City")
+DayPart = Literal["morning", "afternoon", "evening"]
+
+
+@dataclass(frozen=True)
+class VisitTime:
+    """What a visit-time expression pins down: a day, an hour, or both."""
+
+    day: date | None = None
+    hour: time | None = None
+    part: DayPart | None = None
+    """A part of the day said without an hour ("en la tarde")."""
+    same_time: bool = False
+    """ "misma hora": keep the hour of the existing booking."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether both the day and the hour are known."""
+        return self.day is not None and self.hour is not None
+
+    def at(self) -> datetime | None:
+        """The datetime in Mexico City, when complete."""
+        if self.day is None or self.hour is None:
+            return None
+        return datetime.combine(self.day, self.hour, tzinfo=TIMEZONE)
+
+
+@functools.lru_cache(maxsize=1)
+def _calendar() -> dict[str, dict[str, int]]:
+    cal = lexicon()["calendar"]
+    return {
+        "weekdays": {**cal["weekdays"]["es"], **cal["weekdays"]["en"]},
+        "months": {**cal["months"]["es"], **cal["months"]["en"]},
+        "relative": {str(k): int(v) for k, v in cal["relative_days"].items()},
+        "hours": {str(k): int(v) for k, v in cal["hour_words"].items()},
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    cal = lexicon()["calendar"]
+    weekday = alternation(list(_calendar()["weekdays"])) + "s?"
+    months_es = alternation(list(cal["months"]["es"]))
+    months_en = alternation(list(cal["months"]["en"]))
+    hour_word = alternation(list(_calendar()["hours"]))
+    clock = (
+        rf"(?:\d{{1,2}}(?:[:.]\d{{2}})?(?!\d|[.,]\d)|{hour_word}\b)"
+        r"(?!\s*(?:%|mil\b|k\b|pesos|anos|years|meses|months|km))"
+        r"(?:\s*(?:am|pm|a\.\s?m\.?|p\.\s?m\.?|hrs?|horas|h)\b\.?)?(?:\s+y\s+(?:media|cuarto))?"
+        r"(?:\s+(?:de\s+la\s+(?:manana|tarde|noche)|del\s+mediodia|in\s+the\s+(?:morning|afternoon|evening)|"
+        r"o'?clock))?"
+    )
+    weekend = alternation(cal["weekend"][:3])
+    next_week = alternation(cal["next_week"])
+    same = alternation(cal["same_time"])
+    return {
+        "day": re.compile(
+            r"\b(?:pasado\s+manana|(?<!la\s)(?<!por\s)manana(?!\s+(?:es|sera|seria))|hoy(?!\s+en\s+dia)|today|tonight|"
+            r"tomorrow|day\s+after\s+tomorrow|"
+            rf"(?:(?:el|este|next|this|on|el\s+proximo|this\s+coming|para\s+el|the)\s+)?{weekday}"
+            r"(?:\s+(?:que\s+viene|proximo))?|"
+            rf"(?<!cada\s)(?<!every\s)(?:(?:el|este|this|next|el\s+proximo)\s+)?{weekend}|"
+            rf"(?:la\s+)?{next_week}|esta\s+semana|this\s+week|later\s+today|mas\s+tarde|esta\s+(?:tarde|noche)|"
+            r"this\s+(?:afternoon|evening|morning))"
+            r"(?:\s+(?:morning|afternoon|evening|night|temprano))?\b"
+        ),
+        "date": re.compile(
+            rf"\b(?:(?:el\s+)?(\d{{1,2}})(?:ro|o|er|°|º)?\s+de\s+({months_es})|({months_en})\.?\s+(\d{{1,2}})"
+            rf"(?:st|nd|rd|th)?(?!\d)|(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+({months_en})|"
+            r"(?:el\s+)?(\d{1,2})/(\d{1,2})(?:/\d{2,4})?)\b"
+        ),
+        "clock": re.compile(
+            rf"\b(?:(?:como|tipo|a\s+eso\s+de|around|about)\s+)?(?:(?:a\s+las?|at|para\s+las?|de\s+las?)\s+{clock}|"
+            r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|hrs)\b|\d{1,2}:\d{2})"
+        ),
+        "part": re.compile(
+            r"\b(?:(?:en|por|de)\s+la\s+(?:manana|tarde|noche)|in\s+the\s+(?:morning|afternoon|evening)|"
+            r"al\s+mediodia|a\s+mediodia|at\s+noon|temprano|(?:the|la)\s+(?:afternoon|tarde|manana|morning))\b"
+        ),
+        "same": re.compile(rf"\b{same}\b"),
+    }
+
+
+GAP = re.compile(r"^[\s,]*(?:(?:y|o|or|and|a|at|,)\s+)?[\s,]*$")
+
+
+def visit_span(raw: str, folded: str) -> str | None:
+    """The first date/time expression as written ('mañana a las 10', 'el viernes a las 5 pm')."""
+    p = _patterns()
+    keys = ("day", "date", "clock", "part", "same")
+    spans = sorted((m.start(), m.end()) for key in keys for m in p[key].finditer(folded))
+    if not spans:
+        return None
+    start, end = spans[0]
+    for s, e in spans[1:]:
+        if s <= end or GAP.match(folded[end:s]):
+            end = max(end, e)
+        else:
+            break
+    return raw[start:end].strip(" ,") or None
+
+
+def resolve(folded: str, now: datetime) -> VisitTime:
+    """The day and hour a (folded) visit-time expression pins down, relative to `now` in Mexico City."""
+    now = now.astimezone(TIMEZONE)
+    p = _patterns()
+    return VisitTime(
+        day=_day(folded, now),
+        hour=_hour(folded),
+        part=_part(folded),
+        same_time=bool(p["same"].search(folded)),
+    )
+
+
+def _day(text: str, now: datetime) -> date | None:
+    cal = _calendar()
+    today = now.date()
+    match = _patterns()["date"].search(text)
+    if match:
+        groups = match.groups()
+        if groups[0]:
+            day, month = int(groups[0]), cal["months"][groups[1]]
+        elif groups[2]:
+            day, month = int(groups[3]), cal["months"][groups[2].rstrip(".")]
+        elif groups[4]:
+            day, month = int(groups[4]), cal["months"][groups[5]]
+        else:
+            day, month = int(groups[6]), int(groups[7])
+        try:
+            found = date(today.year, month, day)
+        except ValueError:
+            return None
+        return found if found >= today else date(today.year + 1, month, day)
+    if re.search(r"\b(?:pasado\s+manana|day\s+after\s+tomorrow)\b", text):
+        return today + timedelta(days=2)
+    if re.search(r"\b(?:tomorrow)\b|(?<!la\s)(?<!por\s)(?<!de\s)\bmanana\b", text):
+        return today + timedelta(days=1)
+    if re.search(r"\b(?:hoy|today|tonight|later\s+today|mas\s+tarde|esta\s+(?:tarde|noche)|this\s+"
+                 r"(?:afternoon|evening|morning))\b", text):
+        return today
+    weekday = re.search(r"\b(" + "|".join(sorted(cal["weekdays"], key=len, reverse=True)) + r")s?\b", text)
+    if weekday:
+        target = cal["weekdays"][weekday.group(1)]
+        ahead = (target - today.weekday()) % 7
+        if re.search(r"\b(?:next|proximo|que\s+viene)\b", text) and ahead == 0:
+            ahead = 7
+        return today + timedelta(days=ahead)
+    if re.search(r"\b(?:fin\s+de\s+semana|finde|weekend)\b", text):
+        return today + timedelta(days=(5 - today.weekday()) % 7)
+    return None
+
+
+def _hour(text: str) -> time | None:
+    match = _patterns()["clock"].search(text)
+    if not match:
+        if re.search(r"\b(?:al\s+mediodia|a\s+mediodia|at\s+noon)\b", text):
+            return time(12, 0)
+        return None
+    words = match.group(0)
+    digits = re.search(r"(\d{1,2})(?:[:.](\d{2}))?", words)
+    if digits:
+        hour, minute = int(digits.group(1)), int(digits.group(2) or 0)
+    else:
+        name = next((w for w in re.findall(r"[a-z]+", words) if w in _calendar()["hours"]), None)
+        if name is None:
+            return None
+        hour, minute = _calendar()["hours"][name], 0
+    if re.search(r"\by\s+media\b", words):
+        minute = 30
+    elif re.search(r"\by\s+cuarto\b", words):
+        minute = 15
+    if re.search(r"p\.?\s?m\b|\b(?:tarde|noche|afternoon|evening)\b", words) and hour < 12:
+        hour += 12
+    elif not re.search(r"a\.?\s?m\b|\b(?:manana|morning)\b", words) and 1 <= hour <= 7:
+        hour += 12  # "a las 5": nobody visits a dealer at five in the morning
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return time(hour, minute)
+
+
+def _part(text: str) -> DayPart | None:
+    match = _patterns()["part"].search(text)
+    if not match:
+        return None
+    words = match.group(0)
+    if re.search(r"\b(?:tarde|afternoon)\b", words):
+        return "afternoon"
+    if re.search(r"\b(?:noche|evening)\b", words):
+        return "evening"
+    return "morning"

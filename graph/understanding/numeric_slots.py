@@ -1,0 +1,242 @@
+"""Read every number of a message into its slot: price bounds, down payment, monthly payment, km, years, term.
+
+The words around each number decide (cues.yml, through `amounts`). A value that cannot be what it says is put in
+`rejected` ("term_months:9999", "down_payment_pct:150", "max_price:-300000", "year:99999") and not used.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graph.understanding.amounts import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_MONEY,
+    MILES_TO_KM,
+    MIN_MONEY,
+    PRICE_CONTEXT_MAX,
+    _after,
+    _before,
+    cues,
+    has_money_mark,
+    is_km,
+    is_money,
+    is_monthly,
+    is_price_claim,
+    is_year,
+    term_months,
+)
+from graph.understanding.numbers import Num
+
+AROUND_MARGIN = 0.10
+"""An "around" budget searches this far either side of the amount (the reply repeats the amount as said)."""
+YEAR_WORD_BEFORE = re.compile(r"\b(?:ano|anio|modelo|model|year|del)\s*:?\s*$")
+
+
+def numeric_slots(c: str, nums: list[Num], lang: str) -> dict[str, Any]:
+    """All numeric slots of the canonical text `c`."""
+    slots: dict[str, Any] = {"rejected": []}
+    i = 0
+    while i < len(nums):
+        i += _classify(c, nums, i, lang, slots)
+    if "term_months" not in slots:
+        _one_year_term(c, slots)
+    k = cues()
+    if "down_payment_pct" not in slots and "down_payment" not in slots and k.no_down.search(c):
+        slots["down_payment_pct"] = 0.0
+    if k.cash.search(c):
+        slots["cash"] = True
+    for low_key, high_key in (("min_price", "max_price"), ("min_year", "max_year")):
+        low, high = slots.get(low_key), slots.get(high_key)
+        if low is not None and high is not None and low > high:
+            slots[low_key], slots[high_key] = high, low
+    return slots
+
+
+def _reject(slots: dict[str, Any], name: str, value: float) -> None:
+    slots["rejected"].append(f"{name}:{round(value) if value == int(value) else value}")
+
+
+def _classify(c: str, nums: list[Num], i: int, lang: str, slots: dict[str, Any]) -> int:
+    """Read number i into the slots; returns how many numbers were consumed (2 for a range)."""
+    n = nums[i]
+    if re.match(r"^\s*%", _after(c, n)):
+        _set_percent(c, n, slots)
+        return 1
+    if i + 1 < len(nums) and _range_pair(c, n, nums[i + 1], lang, slots):
+        return 2
+    if is_km(c, n, lang):
+        _set_km(c, n, lang, slots)
+        return 1
+    term = term_months(c, n)
+    if term is not None:
+        slots["term_months"] = term
+        return 1
+    if is_year(c, n):
+        _set_year(c, n, slots)
+        return 1
+    if YEAR_WORD_BEFORE.search(_before(c, n)) and not has_money_mark(c, n) and n.value == int(n.value):
+        if n.value > LAST_YEAR or (1000 <= n.value < FIRST_YEAR):
+            _reject(slots, "year", n.value)
+            return 1
+    if cues().down_pct_before.search(_before(c, n)) and 0 < n.value < 100 and n.mult == 1:
+        slots["down_payment_pct"] = float(n.value)
+    elif is_money(c, n) or _is_thousands(c, n):
+        _set_money(c, n, slots)
+    elif is_price_claim(_before(c, n)) or _is_token_price(c, n):
+        slots["injection"] = True
+    return 1
+
+
+def _is_thousands(c: str, n: Num) -> bool:
+    """ "hasta 400", "presupuesto 250", "y si estiro a 450": a small bare number after a budget cue is thousands."""
+    if n.mult > 1 or n.grouped or not 50 <= n.value <= PRICE_CONTEXT_MAX or n.value != int(n.value):
+        return False
+    k = cues()
+    before, after = _before(c, n), _after(c, n)
+    if k.money_after.match(after) or k.km_after.match(after) or is_monthly(c, n):
+        return False
+    contexts = (k.max_before, k.min_before, k.around_before, k.offer_before)
+    return any(rx.search(before) for rx in contexts)
+
+
+def _set_km(c: str, n: Num, lang: str, slots: dict[str, Any]) -> None:
+    """Record a mileage as max_km unless it is a lower bound."""
+    if cues().km_min_before.search(_before(c, n)):
+        return
+    if n.value < 0:
+        _reject(slots, "max_km", n.value)
+        return
+    value = n.value * MILES_TO_KM if lang == "en" and cues().miles_after.match(_after(c, n)) else n.value
+    slots["max_km"] = round(value)
+
+
+def _set_year(c: str, n: Num, slots: dict[str, Any]) -> None:
+    """Record a model year as a lower bound, upper bound or exact year, from the words around it."""
+    k = cues()
+    year, before, after = int(n.value), _before(c, n), _after(c, n)
+    if k.year_min_after.match(after):
+        slots["min_year"] = year
+        return
+    if k.year_max_after.match(after):
+        slots["max_year"] = year
+        return
+    for rx, kind in k.year_before:
+        if rx.search(before):
+            slots[f"{kind}_year"] = year
+            return
+    slots["min_year"] = slots["max_year"] = year  # "un 2018", "Jetta 2018", "la del 2019": that year
+
+
+def _set_percent(c: str, n: Num, slots: dict[str, Any]) -> None:
+    """A percentage: down payment unless it is a discount (huge ones are manipulation) or an interest rate."""
+    k = cues()
+    before, after = _before(c, n), _after(c, n)
+    if k.discount_before.search(before) or k.discount_after.match(after):
+        if n.value >= 50:
+            slots["injection"] = True
+        return
+    if k.rate_before.search(before) or k.rate_after.match(after):
+        return
+    if not 0 <= n.value < 100:
+        _reject(slots, "down_payment_pct", n.value)
+        return
+    slots["down_payment_pct"] = float(100 - n.value if k.financed_before.search(before) else n.value)
+
+
+def _money_kind(c: str, n: Num) -> str:
+    """What a money amount is: monthly, down, injection, around, max or min."""
+    k = cues()
+    before, after = _before(c, n), _after(c, n)
+    if is_monthly(c, n):
+        return "monthly"
+    if k.down_before.search(before) or k.down_after.match(after):
+        return "down"
+    if is_price_claim(before):
+        return "injection"
+    rules = (
+        (k.min_strict_before, "min"),
+        (k.around_before, "around"),
+        (k.max_before, "max"),
+        (k.offer_before, "max"),  # "¿me lo deja en 250?": show what that amount buys
+        (k.min_before, "min"),
+    )
+    for rx, kind in rules:
+        if rx.search(before):
+            if kind == "around":  # "unos 350 mil max": an explicit bound after the amount wins
+                bounds = ((k.max_after, "max"), (k.min_after, "min"))
+                return next((b for r, b in bounds if r.match(after)), kind)
+            return kind
+    for rx, kind in ((k.max_after, "max"), (k.min_after, "min"), (k.around_after, "around")):
+        if rx.match(after):
+            return kind
+    return "max"
+
+
+def _is_token_price(c: str, n: Num) -> bool:
+    """A tiny amount written as money ('1 peso', '$1'): no car costs that, so it is price manipulation."""
+    return 0 <= n.value < MIN_MONEY and has_money_mark(c, n) and not is_monthly(c, n)
+
+
+def _set_money(c: str, n: Num, slots: dict[str, Any]) -> None:
+    """Record a money amount in the slot its context calls for."""
+    value = round(n.value * 1000) if _is_thousands(c, n) else round(n.value)
+    kind = _money_kind(c, n)
+    if value < 0:
+        _reject(slots, "down_payment" if kind == "down" else "price", value)
+        return
+    if kind == "down":
+        slots["down_payment"] = value
+    elif kind == "monthly":
+        slots["monthly_payment"] = value
+    elif kind == "injection":
+        slots["injection"] = True
+    elif kind == "around":
+        slots["around_price"] = value
+        slots["min_price"], slots["max_price"] = round(value * (1 - AROUND_MARGIN)), round(value * (1 + AROUND_MARGIN))
+    elif kind in ("max", "min"):
+        slots[f"{kind}_price"] = value
+
+
+def _range_pair(c: str, a: Num, b: Num, lang: str, slots: dict[str, Any]) -> bool:
+    """Handle 'entre X y Y', 'de X a Y', 'X-Y mil', '2016-2019'; True when the pair was a range."""
+    k = cues()
+    gap = c[a.end : b.start]
+    if re.fullmatch(r"\s*(?:o|or|,)\s*", gap) and is_year(c, a) and is_year(c, b):
+        slots["min_year"], slots["max_year"] = sorted((int(a.value), int(b.value)))
+        return True
+    if not k.range_sep.match(gap):
+        return False
+    if re.match(r"^\s*(?:y|and)\s*\$?\s*$", gap) and not k.range_open.search(_before(c, a)):
+        return False
+    after_b = _after(c, b)
+    if re.match(r"^\s*%", after_b) or is_km(c, b, lang) or term_months(c, b) is not None:
+        return False
+    if is_year(c, a) and is_year(c, b):
+        slots["min_year"], slots["max_year"] = sorted((int(a.value), int(b.value)))
+        return True
+    low, high = a.value, b.value
+    if low < MIN_MONEY and b.mult > 1:
+        low *= b.mult
+    if high < MIN_MONEY and a.mult > 1:
+        high *= a.mult
+    if not (MIN_MONEY <= low <= MAX_MONEY and MIN_MONEY <= high <= MAX_MONEY):
+        return False
+    if k.monthly_after.match(after_b) or k.down_after.match(after_b) or k.down_before.search(_before(c, a)):
+        return False
+    slots["min_price"], slots["max_price"] = sorted((round(low), round(high)))
+    return True
+
+
+def _one_year_term(c: str, slots: dict[str, Any]) -> None:
+    """'a un año', 'over one year', 'año y medio' as a term (12 or 18 months), unless it is the car's age."""
+    k = cues()
+    match = k.one_year.search(c) or re.search(r"\b(?:ano|year)\s+y\s+medio\b|\ba\s+year\s+and\s+a\s+half\b", c)
+    if not match:
+        return
+    if k.age_after.match(" ano" + c[match.end() :]) or k.age_before.search(c[: match.start()]):
+        return
+    if re.search(r"\b(?:garantia|warranty)\b", c[max(0, match.start() - 30) : match.end() + 30]):
+        return  # "garantía de un año" is a warranty, not a term
+    slots["term_months"] = 18 if ("medio" in match.group(0) or "half" in match.group(0)) else 12

@@ -1,0 +1,98 @@
+"""The offline understanding: one customer message → `Understanding`, by deterministic rules over data files.
+
+It generalises over patterns of the language (number words, currencies, separators, units, slang, typos, word
+order), not over known sentences. Matching runs on a folded copy (lowercase, no accents) that keeps every index of
+the original, so spans returned "as written" (car names, the visit time, the name) are cut from the original text;
+numeric slots are read from a canonical copy in which every number phrase is plain digits.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from graph.understanding import brands, dates, intents, slots
+from graph.understanding.language import detect_language, fix_typos
+from graph.understanding.numbers import canonical_numbers
+from graph.understanding.numeric_slots import numeric_slots
+from graph.understanding.schema import Understanding
+from graph.understanding.vocab import cue, patterns_rx, phrases_rx
+from tools.normalize import BrandCatalog
+from tools.text import fold
+
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 4000
+BARE_THOUSANDS = (50, 9_999)
+"""A message that is only a number in this range ("300", "2 50") is a budget in thousands of pesos."""
+
+
+def parse(text: str, catalog: BrandCatalog | None = None) -> Understanding:
+    """Parse one message (may raise on a parser bug; `understand_offline` logs and re-raises nothing silently)."""
+    raw = text[:MAX_CHARS]
+    folded = fold(raw)
+    lang = detect_language(folded)
+    mentions = brands.brand_mentions(raw, catalog, lang)
+    wanted = [m.text for m in mentions if not m.owned]
+    owned_mention = next((m for m in mentions if m.owned), None)
+    owned = None
+    if owned_mention is not None:  # the customer's own car and its year are not what they look for
+        year = re.match(r"[\s,]*(?:(?:modelo|del|de|model)\s+)?(?:19|20)\d\d\b", folded[owned_mention.end :])
+        end = owned_mention.end + (year.end() if year else 0)
+        owned = raw[owned_mention.start : end].strip()
+        folded = folded[: owned_mention.start] + " " * (end - owned_mention.start) + folded[end:]
+    fixed = phrases_rx(cue("percent.words"), prefix=r"\s*\b").sub("%", fix_typos(folded))
+    canonical, nums = canonical_numbers(fixed, lang)
+    found = numeric_slots(canonical, nums, lang)
+    _bare_budget(canonical, nums, found)
+    visit = dates.visit_span(raw, folded)
+    found.update(
+        body_type=slots.body_type(canonical),
+        transmission=slots.transmission(canonical),
+        features=slots.features(canonical),
+        unsupported=slots.unsupported(canonical),
+        sort=slots.sort_order(canonical),
+        visit_action=intents.visit_action(canonical),
+        **intents.flags(canonical),
+    )
+    injection = bool(found.pop("injection", False)) or bool(patterns_rx(cue("injection_patterns")).search(canonical))
+    intent = intents.main_intent(canonical, found, visit is not None, bool(wanted))
+    if found["sort"] and intent == "other":
+        intent = "search"
+    return Understanding(
+        **found,
+        injection=injection,
+        intent=intent,  # type: ignore[arg-type]
+        language=lang,
+        formal=slots.formal(canonical),
+        brand_texts=wanted,
+        owned_car=owned,
+        ordinal=slots.ordinal(canonical),
+        refers_back=slots.refers_back(raw, canonical),
+        customer_name=slots.customer_name(raw),
+        visit_when=visit,
+    )
+
+
+def _bare_budget(canonical: str, nums: list, found: dict) -> None:
+    """ "300" or "2 50" alone answers "¿qué presupuesto tienes?": a budget in thousands."""
+    if len(nums) != 1 or re.sub(r"[\d\s$.,k]", "", canonical.strip()):
+        return
+    value = nums[0].value
+    if found.get("max_price") is None and BARE_THOUSANDS[0] <= value <= BARE_THOUSANDS[1] and value == int(value):
+        found["max_price"] = int(value * 1000)
+
+
+def understand_offline(text: str, catalog: BrandCatalog | None = None) -> Understanding:
+    """Intent and slots of one customer message by deterministic rules.
+
+    Empty input gives the default `Understanding`. A parser bug is logged with the message length and raised:
+    it must fail a test, not silently produce an empty understanding.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return Understanding()
+    try:
+        return parse(text, catalog)
+    except Exception:
+        log.exception("offline understanding failed on a message of %d characters", len(text))
+        raise

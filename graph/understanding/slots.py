@@ -1,0 +1,194 @@
+"""Slots said with words: body type, equipment, what the data cannot answer, order, list references, names, register.
+
+Every cue list is in data/understanding/cues.yml; this module only says how a cue becomes a slot value.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from graph.understanding.vocab import alternation, cue, lexicon, patterns_rx, phrases_rx
+from tools.text import fold
+
+NAME_WORD = r"[^\W\d_]+(?:[-'’][^\W\d_]+)?"
+MAX_NAME_WORDS = 5
+
+
+def _negated(c: str, start: int) -> bool:
+    neg = phrases_rx(cue("features.negated_before"), suffix=r"\s+(?:\w+\s+){0,2}$")
+    return bool(neg.search(c[max(0, start - 30) : start]))
+
+
+def body_type(c: str) -> str | None:
+    """Requested body type; pickup and minivan phrases win over the generic 'camioneta' (an SUV in Mexico)."""
+    tiers = (("pickup", 0), ("minivan", 1), ("suv", 2), ("sedan", 2), ("hatchback", 2), ("coupe", 2), ("seats", 3))
+    found: list[tuple[int, int, str]] = []
+    for label, tier in tiers:
+        phrases = cue("body.seats_minivan" if label == "seats" else f"body.{label}")
+        for m in phrases_rx(phrases).finditer(c):
+            if not _negated(c, m.start()):
+                found.append((tier, m.start(), label))
+                break
+    if not found:
+        return None
+    label = min(found)[2]
+    generic = phrases_rx(cue("body.generic_suv"))
+    if label == "seats" or (label == "suv" and generic.search(c) and any(f[2] == "seats" for f in found)):
+        return "minivan"
+    return label
+
+
+def transmission(c: str) -> str | None:
+    """ "automático", "estándar": the transmission the customer requires."""
+    for label in ("automatic", "manual"):
+        m = phrases_rx(cue(f"features.{label}")).search(c)
+        if m and not _negated(c, m.start()):
+            return label
+    return None
+
+
+def features(c: str) -> list[str]:
+    """Required equipment the inventory records: bluetooth, car_play."""
+    return [
+        name
+        for name in ("bluetooth", "car_play")
+        if (m := phrases_rx(cue(f"features.{name}")).search(c)) and not _negated(c, m.start())
+    ]
+
+
+def unsupported(c: str) -> list[str]:
+    """Requirements the inventory data cannot answer (electric, hybrid, colour...), to be said plainly."""
+    return [name for name, phrases in cue("features.unsupported").items() if phrases_rx(phrases).search(c)]
+
+
+def sort_order(c: str) -> str | None:
+    """A superlative: the cheapest, the most expensive, the newest, the lowest mileage."""
+    found = [(m.start(), name) for name, phrases in cue("sort").items() if (m := phrases_rx(phrases).search(c))]
+    return min(found)[1] if found else None
+
+
+@functools.lru_cache(maxsize=1)
+def _ordinal_rx() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    months = alternation(list(lexicon()["calendar"]["months"]["es"]) + list(lexicon()["calendar"]["months"]["en"]))
+    suffixes = alternation(cue("ordinal.digit_suffixes")).replace(r"\b", "")
+    digit = re.compile(
+        rf"(?<![\d.,])([1-9])\s?{suffixes}\b(?!\s*(?:mano|hand|owner|dueno|vez|time|de\s+{months}|of\s+{months}))"
+    )
+    number = re.compile(
+        r"(?:" + alternation(cue("ordinal.number_before")) + r"\s*#?\s*|#\s*|(?<!\ba\s)\b(?:el|la)\s+)(10|[1-9])\b"
+        rf"(?!\s*(?:de\s+{months}|%|mil\b|k\b|anos?|years?|meses|months?|km|pm|am|hrs?|:|[.,]\d|personas|pasajeros))"
+    )
+    words = re.compile(r"\b(" + "|".join(map(str, lexicon()["ordinals"])) + r")\b")
+    return digit, number, words
+
+
+def ordinal(c: str) -> int | None:
+    """Position in the last list the customer points at (1, 2, ..., -1 for the last one)."""
+    digit, number, words = _ordinal_rx()
+    table = {str(k): int(v) for k, v in lexicon()["ordinals"].items()}
+    candidates = [(m.start(), int(m.group(1))) for m in digit.finditer(c)]
+    candidates += [(m.start(), int(m.group(1))) for m in number.finditer(c)]
+    not_after = phrases_rx(cue("ordinal.not_after"), prefix=r"^\s*")
+    not_before = phrases_rx(cue("ordinal.not_before"), suffix=r"\s*$")
+    determiner = phrases_rx(cue("ordinal.determiners"), suffix=r"\s*$")
+    follow = phrases_rx(cue("ordinal.follow"), prefix=r"^\s*")
+    tail = phrases_rx(cue("ordinal.tail"), prefix=r"^\s*(?:", suffix=r")?\s*[.!?]*\s*$")
+    for m in words.finditer(c):
+        before, after = c[max(0, m.start() - 30) : m.start()], c[m.end() : m.end() + 40]
+        if not_after.match(after) or not_before.search(before):
+            continue
+        alone = len(re.findall(r"[a-z]+", c[: m.start()])) <= 1 and tail.match(c[m.end() :])
+        if alone or determiner.search(before) or follow.match(after):
+            candidates.append((m.start(), table[m.group(1)]))
+    return min(candidates)[1] if candidates else None
+
+
+def refers_back(raw: str, c: str) -> bool:
+    """Whether the message points at a car already discussed ('ese', 'that one', 'verlo')."""
+    accented = patterns_rx(cue("references.accented"))
+    return bool(accented.search(raw.lower())) or bool(patterns_rx(cue("references.demonstrative_patterns")).search(c))
+
+
+def customer_name(raw: str) -> str | None:
+    """The customer's name, whole: "me llamo Ana", "soy Juan Pérez", "a nombre de mi esposo, Julio Ramos"."""
+    folded = fold(raw)
+    explicit = phrases_rx(cue("name.explicit"), suffix=r"[\s,:]+")
+    for match in explicit.finditer(folded):
+        name = _name_at(raw, match.end(), explicit=True)
+        if name:
+            return name
+    soft = phrases_rx(cue("name.soft"), suffix=r"\s+")
+    for match in soft.finditer(folded):
+        name = _name_at(raw, match.end(), explicit=False)
+        if name:
+            return name
+    return None
+
+
+def _name_at(raw: str, start: int, explicit: bool) -> str | None:
+    """The name that starts at `start`: up to five words; after "soy"/"I'm" only capitalised or known first names."""
+    from tools.text import is_ordinary_word
+
+    not_names = frozenset(fold(w) for w in cue("name.not_names"))
+    connectors = ("de", "del", "la", "los", "y")
+    kept: list[str] = []
+    for m in re.finditer(NAME_WORD, raw[start : start + 120]):
+        word, folded = m.group(0), fold(m.group(0))
+        if kept and raw[start + m.start() - 1 : start + m.start()] not in (" ", "-"):
+            break
+        if kept and folded in connectors:
+            kept.append(word)
+            continue
+        known = folded in _first_names()
+        plain = not is_ordinary_word(folded)
+        capital = word[0].isupper()
+        if folded in not_names or (kept and not capital and kept[0][0].isupper()):
+            break
+        if kept:
+            fits = capital or known or plain  # surnames: "Pérez", "López Ortega"
+        else:
+            fits = (known or plain or explicit) if capital else (known or (explicit and plain))
+        if not fits:
+            break
+        kept.append(word)
+        if len(kept) >= MAX_NAME_WORDS:
+            break
+    while kept and fold(kept[-1]) in connectors:
+        kept.pop()
+    if not kept:
+        return None
+    name = " ".join(kept)
+    return name.title() if name.islower() else name
+
+
+@functools.lru_cache(maxsize=1)
+def _first_names() -> frozenset[str]:
+    return frozenset(fold(w) for w in str(lexicon().get("first_names", "")).split())
+
+
+def formal(c: str) -> bool:
+    """Whether the customer writes with "usted" (usted, cuenta usted, disculpe, le agradezco...)."""
+    rx = phrases_rx(
+        [
+            "usted",
+            "ustedes",
+            "ud",
+            "uds",
+            "disculpe",
+            "(le|se lo) agradezco",
+            "podria (usted|decirme|indicarme|informarme)",
+            "me (podria|puede) (decir|indicar|informar)",
+            "(cuenta|tiene|sabe|puede) usted",
+            "sea tan amable",
+            "atentamente",
+            "quisiera saber si (cuenta|tiene)",
+        ]
+    )
+    return bool(rx.search(c))
+
+
+def matches_any(c: str, phrases: list[Any]) -> bool:
+    """Whether a cue list (cues.yml or intents.yml) matches the canonical text."""
+    return bool(phrases) and bool(phrases_rx(phrases).search(c))

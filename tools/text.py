@@ -1,0 +1,79 @@
+"""Text normalisation shared by the tools and the understanding layer: one fold, one compact key, one lexicon.
+
+`fold` lowercases and strips accents without changing the length of the text, so a span found in the folded copy
+is the same span in what the customer wrote. `is_ordinary_word` knows the words of Spanish and English (the
+dictionaries of pyspellchecker plus the project's own lexicon of Mexican WhatsApp words) so that no ordinary word is
+ever read as a typo of a car name.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LEXICON_PATH = Path(__file__).resolve().parent.parent / "data" / "understanding" / "lexicon.yml"
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    """One character, lowercased and without accents, always of length one so indices stay aligned."""
+    if ch in "’‘´`":
+        return "'"
+    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)).lower()
+    if len(base) == 1:
+        return base
+    low = ch.lower()
+    return low if len(low) == 1 else " "
+
+
+def fold(text: str) -> str:
+    """Lowercase, accent-free copy of `text` with exactly the same length ("Sedán CX-5" → "sedan cx-5")."""
+    return "".join(_fold_char(ch) for ch in text)
+
+
+def compact(text: str) -> str:
+    """Key for comparisons: folded, letters and digits only ("CX-5" → "cx5", "Mercedes-Benz" → "mercedesbenz")."""
+    return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+@functools.lru_cache(maxsize=4)
+def load_lexicon(path: Path = LEXICON_PATH) -> dict[str, Any]:
+    """The lexicon data file (stop words, everyday words, number words...), read once."""
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon_words() -> frozenset[str]:
+    lexicon = load_lexicon()
+    words: set[str] = set()
+    for key in ("stopwords", "everyday"):
+        for language_words in (lexicon.get(key) or {}).values():
+            words.update(fold(w) for w in str(language_words).split())
+    return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary_words() -> frozenset[str]:
+    """Every word of pyspellchecker's Spanish and English dictionaries, folded ("garantía" → "garantia")."""
+    from spellchecker import SpellChecker
+
+    words: set[str] = set()
+    for language in ("es", "en"):
+        words.update(fold(word) for word in SpellChecker(language=language, distance=1).word_frequency.keys())
+    return frozenset(words)
+
+
+@functools.lru_cache(maxsize=65536)
+def is_ordinary_word(word: str) -> bool:
+    """Whether a folded word belongs to everyday Spanish or English (or Mexican WhatsApp usage)."""
+    word = word.lower()
+    return word in _lexicon_words() or word in _dictionary_words()
