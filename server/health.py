@@ -8,8 +8,9 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from graph.resources import get_toolkit
+from graph.resources import get_records_engine, get_toolkit
 from server.services import Services
+from tools.database import ping
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_S = 3.0
@@ -23,10 +24,11 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    """Redis (production), the inventory and the checkpointer answer: 200, else 503 with what failed."""
+    """Redis (production), the inventory, the records and the checkpointer answer: 200, else 503 with what failed."""
     services: Services = request.app.state.services
     checks: dict[str, Callable[[], Awaitable[object]]] = {
         "inventory": lambda: asyncio.to_thread(lambda: get_toolkit().store.ping()),
+        "records": lambda: asyncio.to_thread(lambda: ping(get_records_engine())),
         "checkpointer": lambda: asyncio.to_thread(
             services.checkpointer.get_tuple,
             {"configurable": {"thread_id": "__readyz__", "checkpoint_ns": ""}},
