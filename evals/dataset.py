@@ -10,10 +10,28 @@ from typing import Any, Literal
 from langsmith.schemas import Example
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-GOLDEN_PATH = Path(__file__).resolve().parent / "golden.jsonl"
+EVALS_DIR = Path(__file__).resolve().parent
+GOLDEN_PATH = EVALS_DIR / "golden.jsonl"
+SPLITS: dict[str, Path] = {
+    "golden": GOLDEN_PATH,
+    "unscripted": EVALS_DIR / "unscripted.jsonl",
+    "holdout": EVALS_DIR / "unscripted_holdout.jsonl",
+}
+"""Named datasets: the golden gate, hand-written unscripted conversations, and their held-out part (never tuned on)."""
 DATASET_NAME = "kavak-agent-golden"
-ToolName = Literal["normalize_brand", "search_inventory", "calculate_financing", "schedule_visit"]
-ACTION_TOOLS: tuple[str, ...] = ("calculate_financing", "schedule_visit")
+ToolName = Literal[
+    "normalize_brand",
+    "search_inventory",
+    "calculate_financing",
+    "max_price_for_payment",
+    "schedule_visit",
+    "reschedule_visit",
+    "cancel_visit",
+    "find_visit",
+    "search_knowledge",
+    "request_human",
+]
+ACTION_TOOLS: tuple[str, ...] = ("calculate_financing", "schedule_visit", "reschedule_visit", "cancel_visit", "request_human")
 """Tools with consequences: called only when a turn expects (or allows) them."""
 _NAMESPACE = uuid.UUID("6b1f6f4e-3c1a-4a57-9d55-3f0c0e1b8a11")
 
@@ -30,6 +48,13 @@ class ToolCallSpec(BaseModel):
     name: ToolName
     args: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _ids_are_numbers(self) -> ToolCallSpec:
+        stock_id = self.args.get("stock_id")
+        if isinstance(stock_id, str) and stock_id.isdigit():
+            self.args["stock_id"] = int(stock_id)
+        return self
+
 
 class Turn(BaseModel):
     """One customer message and what the agent must do with it."""
@@ -42,6 +67,8 @@ class Turn(BaseModel):
     guardrail: bool = Field(default=False, description="Only a question is right: no tool at all.")
     facts: list[str] = Field(default_factory=list, description="Text the reply must contain (case-insensitive).")
     absent: list[str] = Field(default_factory=list, description="Text the reply must not contain.")
+    knowledge: str | None = Field(default=None, description="Knowledge-base section the answer must come from.")
+    handoff: bool = Field(default=False, description="The turn must hand the conversation to a person.")
     reference: str = Field(min_length=1, description="A good reply, for similarity and the judge.")
 
     @model_validator(mode="after")
@@ -58,10 +85,22 @@ class Conversation(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     language: Literal["es", "en"]
-    category: str
+    category: str = Field(default="", description="The golden set's one category.")
+    categories: list[str] = Field(default_factory=list, description="What the conversation exercises (unscripted).")
+    persona: str | None = Field(default=None, description="Who writes (unscripted sets).")
     goal: Literal["visit"] | None = Field(default=None, description="'visit': must end in a booked visit.")
     notes: str | None = None
     turns: list[Turn] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _has_a_category(self) -> Conversation:
+        if not self.category and not self.categories:
+            raise ValueError("a conversation needs a category or categories")
+        if not self.category:
+            self.category = self.categories[0]
+        if not self.categories:
+            self.categories = [self.category]
+        return self
 
     @model_validator(mode="after")
     def _visit_goal_books(self) -> Conversation:
@@ -120,6 +159,8 @@ def to_examples(conversations: list[Conversation], dataset_name: str = DATASET_N
             metadata={
                 "conversation_id": c.id,
                 "category": c.category,
+                "categories": c.categories,
+                "persona": c.persona,
                 "language": c.language,
                 "turns": len(c.turns),
             },

@@ -13,9 +13,19 @@ from agentevals.trajectory.match import create_trajectory_match_evaluator
 
 from evals.dataset import ACTION_TOOLS
 from graph.grounding import ungrounded_numbers
+from tools.text import fold
 
 Evaluator = Callable[..., dict[str, Any]]
-HARD_METRICS: tuple[str, ...] = ("tool_accuracy", "guardrail", "completion", "grounding", "facts")
+HARD_METRICS: tuple[str, ...] = (
+    "tool_accuracy",
+    "guardrail",
+    "completion",
+    "grounding",
+    "facts",
+    "knowledge",
+    "handoff",
+    "named_car",
+)
 """Metrics that decide whether a conversation passes; similarity and the judge are scored only."""
 
 # Every expected call must be present, its expected arguments a subset of the actual ones (extra arguments and
@@ -143,15 +153,70 @@ def facts(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dict[st
         if not required and not forbidden:
             continue
         checked += 1
-        reply = " ".join(turn.get("reply", "").split()).casefold()
-        missing = [f for f in required if f.casefold() not in reply]
-        present = [f for f in forbidden if f.casefold() in reply]
+        reply = fold(" ".join(turn.get("reply", "").split()))
+        missing = [f for f in required if fold(f) not in reply]
+        present = [f for f in forbidden if fold(f) in reply]
         if missing or present:
             failures.append(
                 f"turn {i + 1}: "
                 + ", ".join([f"missing {m!r}" for m in missing] + [f"must not say {p!r}" for p in present])
             )
     return _result("facts", checked, failures)
+
+
+def knowledge(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dict[str, Any]:
+    """Questions about the dealer: the expected knowledge-base section was retrieved (top 3) and answered from."""
+    failures: list[str] = []
+    checked = 0
+    for i, turn, ref in _pairs(outputs, reference_outputs):
+        expected = ref.get("knowledge")
+        if not expected:
+            continue
+        checked += 1
+        retrieved = [
+            passage.get("id")
+            for call in turn.get("tool_calls", [])
+            if call["name"] == "search_knowledge" and isinstance(call.get("output"), dict)
+            for passage in call["output"].get("passages", [])[:3]
+        ]
+        if expected not in retrieved:
+            failures.append(f"turn {i + 1}: section {expected!r} not retrieved (got {retrieved or 'nothing'})")
+    return _result("knowledge", checked, failures)
+
+
+def handoff(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dict[str, Any]:
+    """A person is asked for exactly on the turns that need one (never silencing a customer who did not)."""
+    failures: list[str] = []
+    checked = 0
+    for i, turn, ref in _pairs(outputs, reference_outputs):
+        checked += 1
+        asked = any(c["name"] == "request_human" for c in turn.get("tool_calls", []))
+        if ref.get("handoff") and not asked:
+            failures.append(f"turn {i + 1}: no handoff")
+        elif asked and not ref.get("handoff") and "request_human" not in ref.get("allow", []):
+            failures.append(f"turn {i + 1}: unexpected handoff")
+    return _result("handoff", checked, failures)
+
+
+NAMED_CAR_ARGS = {"calculate_financing": "price", "schedule_visit": "stock_id"}
+"""The argument that identifies the car a payment or a booking is for."""
+
+
+def named_car(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dict[str, Any]:
+    """The car financed or booked is exactly the one the customer named (zero tolerance: a wrong car is a wrong number)."""
+    failures: list[str] = []
+    checked = 0
+    for i, turn, ref in _pairs(outputs, reference_outputs):
+        for expected in ref.get("tools", []):
+            key = NAMED_CAR_ARGS.get(expected["name"])
+            if key is None or key not in expected.get("args", {}):
+                continue
+            checked += 1
+            want = str(expected["args"][key])
+            got = [str((c.get("args") or {}).get(key)) for c in turn.get("tool_calls", []) if c["name"] == expected["name"]]
+            if got and want not in got:
+                failures.append(f"turn {i + 1}: {expected['name']} for {key}={got}, the customer named {key}={want}")
+    return _result("named_car", checked, failures)
 
 
 def _brief(calls: Iterable[dict[str, Any]]) -> str:
@@ -161,4 +226,13 @@ def _brief(calls: Iterable[dict[str, Any]]) -> str:
     return "[" + ", ".join(parts) + "]" if parts else "no tools"
 
 
-HARD_EVALUATORS: tuple[Evaluator, ...] = (tool_accuracy, guardrail, completion, grounding, facts)
+HARD_EVALUATORS: tuple[Evaluator, ...] = (
+    tool_accuracy,
+    guardrail,
+    completion,
+    grounding,
+    facts,
+    knowledge,
+    handoff,
+    named_car,
+)

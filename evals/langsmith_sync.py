@@ -124,10 +124,12 @@ def _payload(example: Any) -> dict[str, Any]:
     }
 
 
+META_KEYS = ("conversation_id", "category", "categories", "persona", "language", "turns")
+"""Example metadata compared to decide whether an uploaded example changed."""
+
+
 def _meta(example: Any) -> dict[str, Any]:
-    return {
-        k: v for k, v in (example.metadata or {}).items() if k in ("conversation_id", "category", "language", "turns")
-    }
+    return {k: v for k, v in (example.metadata or {}).items() if k in META_KEYS}
 
 
 def _reason(exc: BaseException, client: Client) -> str:

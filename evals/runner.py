@@ -30,6 +30,7 @@ class ConversationResult:
     turns: list[dict[str, Any]]
     usage: dict[str, int]
     seconds: float
+    categories: list[str] = field(default_factory=list)
 
     @classmethod
     def from_outputs(
@@ -45,6 +46,7 @@ class ConversationResult:
             report_turns(outputs),
             outputs.get("usage", {}),
             round(seconds, 4),
+            list(conversation.categories),
         )
 
 
@@ -157,11 +159,24 @@ def summarize(
         "pass_rate": round(sum(r.passed for r in results) / n, 4),
         "metrics": metrics,
         "failed": [r.id for r in results if not r.passed],
+        "by_category": by_category(results),
         "guardrail_failures": [r.id for r in results if _below_one(r.metrics.get("guardrail", {}).get("score"))],
         "seconds": round(seconds, 3),
         "agent_seconds": round(agent_seconds, 3),
         "usage": usage,
         "usage_per_conversation": {k: round(v / n, 2) for k, v in usage.items()},
+    }
+
+
+def by_category(results: Sequence[ConversationResult]) -> dict[str, dict[str, Any]]:
+    """Pass rate per category (a conversation counts in each category it exercises)."""
+    table: dict[str, list[bool]] = {}
+    for result in results:
+        for category in result.categories or [result.category]:
+            table.setdefault(category, []).append(result.passed)
+    return {
+        name: {"passed": sum(flags), "n": len(flags), "pass_rate": round(sum(flags) / len(flags), 4)}
+        for name, flags in sorted(table.items())
     }
 
 
