@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 CENT = Decimal("0.01")
 DEFAULT_DOWN_PAYMENT_PCT = Decimal("20")
 DEFAULT_ANNUAL_RATE = Decimal("0.10")
+DEFAULT_MIN_DOWN_PAYMENT_PCT = Decimal("10")
 ALLOWED_TERMS_MONTHS: tuple[int, ...] = (36, 48, 60, 72)
 MAX_PRICE = Decimal("100000000")
 
@@ -91,8 +92,10 @@ def financing_plan(
     down_payment_pct: object | None = None,
     annual_rate: object | None = None,
     allowed_terms: tuple[int, ...] = ALLOWED_TERMS_MONTHS,
+    min_down_payment_pct: object = DEFAULT_MIN_DOWN_PAYMENT_PCT,
 ) -> FinancingPlan:
-    """Price a loan for a car. Give the down payment as an amount or a percentage (default 20%)."""
+    """Price a loan for a car. Give the down payment as an amount or a percentage (default 20%); it must be at
+    least `min_down_payment_pct` of the price."""
     price_d = to_decimal(price, "price")
     if price_d <= 0 or price_d > MAX_PRICE:
         raise FinancingError(f"price must be between 1 and {MAX_PRICE:,} pesos")
@@ -118,6 +121,12 @@ def financing_plan(
         if pct < 0 or pct >= 100:
             raise FinancingError("down_payment_pct must be at least 0 and below 100")
         down = cents(price_d * pct / 100)
+    minimum = to_decimal(min_down_payment_pct, "min_down_payment_pct")
+    if pct < minimum:
+        raise FinancingError(
+            f"down payment must be at least {plain(minimum)}% of the price ({cents(price_d * minimum / 100):,.2f}); "
+            f"got {plain(pct)}%"
+        )
     loan = price_d - down
     payment = monthly_payment(loan, rate, term_months)
     total_payments = payment * term_months
@@ -132,3 +141,98 @@ def financing_plan(
         total_paid=cents(down + total_payments),
         total_interest=cents(total_payments - loan),
     )
+
+
+@dataclass(frozen=True)
+class Affordability:
+    """The highest car price a monthly budget reaches, and what bounds it."""
+
+    max_price: Decimal
+    monthly_payment: Decimal
+    """The budget the customer gave."""
+    payment_at_max: Decimal
+    """The exact payment of a car at `max_price` (never above the budget)."""
+    down_payment: Decimal | None
+    down_payment_pct: Decimal | None
+    term_months: int
+    annual_rate: Decimal
+    limited_by: str
+    """ "payment" (the monthly budget) or "min_down_payment" (the down payment is the minimum share of the price)."""
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        """JSON-ready view (amounts as strings)."""
+        return {
+            "max_price": str(self.max_price),
+            "monthly_payment": str(self.monthly_payment),
+            "payment_at_max": str(self.payment_at_max),
+            "down_payment": None if self.down_payment is None else str(self.down_payment),
+            "down_payment_pct": None if self.down_payment_pct is None else plain(self.down_payment_pct),
+            "term_months": self.term_months,
+            "annual_rate": plain(self.annual_rate),
+            "limited_by": self.limited_by,
+        }
+
+
+def max_price_for_payment(
+    monthly: object,
+    term_months: int,
+    down_payment: object | None = None,
+    down_payment_pct: object | None = None,
+    annual_rate: object | None = None,
+    allowed_terms: tuple[int, ...] = ALLOWED_TERMS_MONTHS,
+    min_down_payment_pct: object = DEFAULT_MIN_DOWN_PAYMENT_PCT,
+) -> Affordability:
+    """The highest whole-peso price whose exact monthly payment fits `monthly` (the inverse of the amortisation).
+
+    L = M · (1 − (1 + r)^−n) / r gives the loan a payment reaches; the price is the loan plus the down payment (or
+    the loan over 1 − pct). With an amount down, the price is also capped so that the amount is the minimum share.
+    """
+    budget = cents(to_decimal(monthly, "monthly_payment"))
+    if budget <= 0 or budget > MAX_PRICE:
+        raise FinancingError("monthly_payment must be a positive amount")
+    if term_months not in allowed_terms:
+        allowed = ", ".join(str(t) for t in allowed_terms)
+        raise FinancingError(f"term_months must be one of {allowed}; got {term_months}")
+    rate = DEFAULT_ANNUAL_RATE if annual_rate is None else to_decimal(annual_rate, "annual_rate")
+    rate = rate / 100 if rate > 1 else rate
+    minimum = to_decimal(min_down_payment_pct, "min_down_payment_pct")
+    down = pct = None
+    if down_payment is not None:
+        down = cents(to_decimal(down_payment, "down_payment"))
+        if down < 0:
+            raise FinancingError("down_payment cannot be negative")
+    else:
+        pct = DEFAULT_DOWN_PAYMENT_PCT if down_payment_pct is None else to_decimal(down_payment_pct, "down_payment_pct")
+        if pct < minimum or pct >= 100:
+            raise FinancingError(f"down_payment_pct must be at least {plain(minimum)} and below 100")
+    with localcontext() as ctx:
+        ctx.prec = 40
+        factor = Decimal(term_months) if rate == 0 else (1 - (1 + rate / 12) ** -term_months) / (rate / 12)
+        loan = budget * factor
+        price = loan + down if down is not None else loan / (1 - pct / 100)  # type: ignore[operator]
+    limited_by = "payment"
+    if down is not None and minimum > 0 and down * 100 / minimum < price:
+        price, limited_by = down * 100 / minimum, "min_down_payment"
+    best = price.to_integral_value(rounding="ROUND_CEILING") + 1  # payments are rounded: walk down to the last fit
+    if limited_by == "min_down_payment":
+        best = price.to_integral_value(rounding="ROUND_FLOOR")
+    while best > 0 and _payment_for(best, down, pct, rate, term_months) > budget:
+        best -= 1
+    if best <= 0:
+        raise FinancingError("that monthly payment does not reach any price")
+    return Affordability(
+        max_price=best,
+        monthly_payment=budget,
+        payment_at_max=_payment_for(best, down, pct, rate, term_months),
+        down_payment=down,
+        down_payment_pct=pct,
+        term_months=term_months,
+        annual_rate=rate,
+        limited_by=limited_by,
+    )
+
+
+def _payment_for(price: Decimal, down: Decimal | None, pct: Decimal | None, rate: Decimal, months: int) -> Decimal:
+    """Exact payment of a car at `price` with the given down payment (amount or percentage)."""
+    down_amount = down if down is not None else cents(price * pct / 100)  # type: ignore[operator]
+    return monthly_payment(price - down_amount, rate, months)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     Boolean,
@@ -31,9 +32,28 @@ from tools.database import make_engine, ping
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_CSV = REPO_DATA / "vehicles.csv"
-BODY_TYPES = ("sedan", "hatchback", "suv", "pickup", "minivan", "coupe")
+BodyType = Literal["sedan", "hatchback", "suv", "pickup", "minivan", "coupe"]
+Transmission = Literal["automatic", "manual"]
+Sort = Literal["price_asc", "price_desc", "year_desc", "km_asc"]
+"""Orders a customer asks for: cheapest, most expensive, newest, lowest mileage."""
+BODY_TYPES: tuple[str, ...] = get_args(BodyType)
+TRANSMISSIONS: tuple[str, ...] = get_args(Transmission)
+SORTS: tuple[str, ...] = get_args(Sort)
 MAX_LIMIT = 20
 TOTAL_COUNT_CAP = 1000
+AUTOMATIC_CODES = ("AUTO", "AT", "TA", "CVT", "XTRONIC", "IVT", "DCT", "DSG", "ASG", "TIPTRONIC", "STEPTRONIC")
+MANUAL_CODES = ("MT", "TM", "STD", "MANUAL")
+"""Transmission codes in the versions' text; a version with neither says nothing about the transmission."""
+
+
+def transmission_of(version: str) -> Transmission | None:
+    """The transmission a version's codes state ("1.6 SENSE MT" → manual, "2.5 I SPORT AUTO" → automatic)."""
+    words = set(re.findall(r"[A-Z0-9]+", (version or "").upper()))
+    if words & set(AUTOMATIC_CODES):
+        return "automatic"
+    if words & set(MANUAL_CODES):
+        return "manual"
+    return None
 
 metadata = MetaData()
 
@@ -50,6 +70,7 @@ vehicles = Table(
     Column("body_type", String(16), nullable=False),
     Column("bluetooth", Boolean, nullable=False, default=False),
     Column("car_play", Boolean, nullable=False, default=False),
+    Column("transmission", String(16)),  # derived from the version's codes at load; NULL = not stated
     Column("length_mm", Integer),
     Column("width_mm", Integer),
     Column("height_mm", Integer),
@@ -76,6 +97,7 @@ class Vehicle:
     body_type: str
     bluetooth: bool
     car_play: bool
+    transmission: str | None = None
 
     @property
     def title(self) -> str:
@@ -89,7 +111,7 @@ class Vehicle:
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """What a search may constrain; None means "any"."""
+    """What a search may constrain; None means "any". The one definition of the search filters."""
 
     make: str | None = None
     model: str | None = None
@@ -99,7 +121,15 @@ class SearchFilters:
     min_year: int | None = None
     max_year: int | None = None
     max_km: int | None = None
+    transmission: str | None = None
+    bluetooth: bool | None = None
+    car_play: bool | None = None
+    sort: str = "price_asc"
     limit: int = 5
+
+
+FILTER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(SearchFilters) if f.name not in ("sort", "limit"))
+"""Every filter of a search, in order (the graph derives its search slots from this)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +167,7 @@ def read_vehicles_csv(path: Path = DEFAULT_CSV) -> Iterator[dict[str, Any]]:
                 "body_type": row["body_type"].strip(),
                 "bluetooth": row["bluetooth"].strip().lower() == "true",
                 "car_play": row["car_play"].strip().lower() == "true",
+                "transmission": transmission_of(row["version"]),
                 "length_mm": int(row["length_mm"]) if row.get("length_mm") else None,
                 "width_mm": int(row["width_mm"]) if row.get("width_mm") else None,
                 "height_mm": int(row["height_mm"]) if row.get("height_mm") else None,
@@ -197,25 +228,32 @@ class InventoryStore:
     def search(self, filters: SearchFilters) -> SearchResult:
         """Cars matching every filter, cheapest first, with the total count of matches."""
         _validate(filters)
+        c = vehicles.c
         conditions = []
-        if filters.make:
-            conditions.append(vehicles.c.make == filters.make)
-        if filters.model:
-            conditions.append(vehicles.c.model == filters.model)
-        if filters.body_type:
-            conditions.append(vehicles.c.body_type == filters.body_type)
-        if filters.min_price is not None:
-            conditions.append(vehicles.c.price >= filters.min_price)
-        if filters.max_price is not None:
-            conditions.append(vehicles.c.price <= filters.max_price)
-        if filters.min_year is not None:
-            conditions.append(vehicles.c.year >= filters.min_year)
-        if filters.max_year is not None:
-            conditions.append(vehicles.c.year <= filters.max_year)
-        if filters.max_km is not None:
-            conditions.append(vehicles.c.km <= filters.max_km)
+        for column, value in (("make", filters.make), ("model", filters.model), ("body_type", filters.body_type)):
+            if value:
+                conditions.append(c[column] == value)
+        bounds = (
+            (c.price, ">=", filters.min_price),
+            (c.price, "<=", filters.max_price),
+            (c.year, ">=", filters.min_year),
+            (c.year, "<=", filters.max_year),
+            (c.km, "<=", filters.max_km),
+        )
+        conditions += [column >= v if op == ">=" else column <= v for column, op, v in bounds if v is not None]
+        if filters.transmission:
+            conditions.append(c.transmission == filters.transmission)
+        for flag in ("bluetooth", "car_play"):
+            if getattr(filters, flag):
+                conditions.append(c[flag].is_(True))
         limit = max(1, min(filters.limit, MAX_LIMIT))
-        page = select(*_VEHICLE_COLUMNS).where(*conditions).order_by(vehicles.c.price, vehicles.c.stock_id)
+        order = {
+            "price_asc": (c.price, c.stock_id),
+            "price_desc": (c.price.desc(), c.stock_id),
+            "year_desc": (c.year.desc(), c.price, c.stock_id),
+            "km_asc": (c.km, c.price, c.stock_id),
+        }[filters.sort]
+        page = select(*_VEHICLE_COLUMNS).where(*conditions).order_by(*order)
         # Counting stops at the cap: "more than 1,000 cars" needs no full scan of a large inventory.
         capped = select(vehicles.c.stock_id).where(*conditions).limit(TOTAL_COUNT_CAP + 1).subquery()
         with self.engine.connect() as conn:
@@ -240,6 +278,7 @@ _VEHICLE_COLUMNS = (
     vehicles.c.body_type,
     vehicles.c.bluetooth,
     vehicles.c.car_play,
+    vehicles.c.transmission,
 )
 
 
@@ -255,12 +294,16 @@ def _vehicle(row: Any) -> Vehicle:
         body_type=row.body_type,
         bluetooth=bool(row.bluetooth),
         car_play=bool(row.car_play),
+        transmission=row.transmission,
     )
 
 
 def _validate(filters: SearchFilters) -> None:
-    if filters.body_type is not None and filters.body_type not in BODY_TYPES:
-        raise InventoryError(f"body_type must be one of {', '.join(BODY_TYPES)}; got {filters.body_type!r}")
+    choices = (("body_type", BODY_TYPES), ("transmission", TRANSMISSIONS), ("sort", SORTS))
+    for name, allowed in choices:
+        value = getattr(filters, name)
+        if value is not None and value not in allowed:
+            raise InventoryError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
     for name in ("min_price", "max_price", "max_km"):
         value = getattr(filters, name)
         if value is not None and value < 0:

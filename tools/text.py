@@ -55,7 +55,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> dict[str, Any]:
 def _lexicon_words() -> frozenset[str]:
     lexicon = load_lexicon()
     words: set[str] = set()
-    for key in ("stopwords", "everyday"):
+    for key in ("stopwords", "language_markers", "everyday"):
         for language_words in (lexicon.get(key) or {}).values():
             words.update(fold(w) for w in str(language_words).split())
     return frozenset(words)

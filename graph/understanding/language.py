@@ -21,8 +21,8 @@ MIN_TYPO_LENGTH = 6
 @functools.lru_cache(maxsize=1)
 def _stopwords() -> tuple[frozenset[str], frozenset[str]]:
     numbers = number_words()
-    es = word_set("stopwords.es") | numbers.spanish_only | {"mil", "millon", "millones", "medio"}
-    en = word_set("stopwords.en") | (frozenset(numbers.units) - numbers.spanish_only) | {"hundred", "thousand"}
+    es = word_set("stopwords.es", "language_markers.es") | numbers.spanish_only | {"mil", "millon", "millones", "medio"}
+    en = word_set("stopwords.en", "language_markers.en") | (frozenset(numbers.units) - numbers.spanish_only) | {"hundred", "thousand"}
     return es, en
 
 

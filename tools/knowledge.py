@@ -1,0 +1,291 @@
+"""The dealer's knowledge base: Markdown sections in data/knowledge/ (es, en), searched offline with BM25.
+
+Each section has a stable id shared by its languages, a short answer, details, the next question to ask, the
+keywords customers use, and the key facts every answer must state. Search is SQLite FTS5 (BM25) over folded,
+stemmed text (snowball), with the synonyms of dealer.yml applied to sections and questions alike, so "buró",
+"historial crediticio" and "bad credit" find the same section. Values in braces come from the settings.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+import snowballstemmer
+import yaml
+
+from tools.text import fold, load_lexicon
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
+LANGUAGES = ("es", "en")
+FIELDS = {
+    "es": {"respuesta": "answer", "detalle": "details", "siguiente": "next", "claves": "keywords", "datos": "facts"},
+    "en": {"answer": "answer", "details": "details", "next": "next", "keywords": "keywords", "key facts": "facts"},
+}
+HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*\{#(?P<id>[a-z0-9-]+)\}\s*$")
+WEIGHTS = (4.0, 3.0, 1.0)
+"""BM25 weight of a section's title, keywords and text."""
+PHRASE_BONUS = 2.0
+"""Added per word of a section's keyword phrase found whole in the question ("lo menos", "a cuenta")."""
+MIN_SCORE = 1.5
+"""Below this BM25 score a passage does not answer the question (measured on the paraphrase set)."""
+
+
+class Passage(TypedDict):
+    """One retrieved section: what `search_knowledge` returns."""
+
+    id: str
+    title: str
+    text: str
+    next: str
+    facts: list[str]
+    score: float
+
+
+@dataclass(frozen=True)
+class Section:
+    """One topic of the knowledge base in one language."""
+
+    id: str
+    language: str
+    title: str
+    answer: str
+    details: str = ""
+    next: str = ""
+    keywords: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+
+    def passage(self, score: float) -> Passage:
+        """The section as a search result."""
+        text = f"{self.answer} {self.details}".strip()
+        return Passage(id=self.id, title=self.title, text=text, next=self.next, facts=list(self.facts), score=score)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A branch and its opening hours (`hours_source` says whether they are confirmed or the general ones)."""
+
+    name: str
+    city: str
+    region: str
+    opens: str
+    closes: str
+    hours_source: str
+    aliases: tuple[str, ...] = ()
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file that cannot be read, with the file and line."""
+
+
+def parse_sections(text: str, language: str, source: str = "") -> list[Section]:
+    """Sections of one Markdown file: "## Title {#id}" headings followed by "Label: value" lines."""
+    labels = FIELDS[language]
+    sections: list[Section] = []
+    current: dict[str, Any] | None = None
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    for number, line in enumerate(text.splitlines(), start=1):
+        heading = HEADING.match(line)
+        if heading:
+            if current:
+                sections.append(_section(current, language, source))
+            current = {"id": heading["id"], "title": heading["title"], "line": number}
+            continue
+        if current is None or not line.strip():
+            continue
+        label, sep, value = line.partition(":")
+        key = labels.get(label.strip().lower())
+        if not sep or key is None:
+            current["details"] = f"{current.get('details', '')} {line.strip()}".strip()
+            continue
+        current[key] = value.strip()
+    if current:
+        sections.append(_section(current, language, source))
+    return sections
+
+
+def _section(raw: dict[str, Any], language: str, source: str) -> Section:
+    if not raw.get("answer"):
+        raise KnowledgeError(f"{source}:{raw['line']}: section {raw['id']!r} has no answer line")
+    return Section(
+        id=raw["id"],
+        language=language,
+        title=raw["title"],
+        answer=raw["answer"],
+        details=raw.get("details", ""),
+        next=raw.get("next", ""),
+        keywords=tuple(k.strip() for k in raw.get("keywords", "").split(",") if k.strip()),
+        facts=tuple(k.strip() for k in raw.get("facts", "").split(",") if k.strip()),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    """Function words of both languages (the lexicon's one stop-word list), never searched for."""
+    lists = load_lexicon().get("stopwords") or {}
+    return frozenset(fold(w) for words in lists.values() for w in str(words).split())
+
+
+@functools.lru_cache(maxsize=4)
+def _stemmer(language: str) -> Any:
+    return snowballstemmer.stemmer("spanish" if language == "es" else "english")
+
+
+class KnowledgeBase:
+    """The sections of every language, the branches, and an in-memory BM25 index over them."""
+
+    def __init__(self, sections: list[Section], branches: list[Branch], synonyms: list[list[str]]) -> None:
+        """Build the index; sections of the same id in several languages share it."""
+        ids = {(s.id, s.language) for s in sections}
+        if len(ids) != len(sections):
+            raise KnowledgeError("duplicate section id in one language")
+        self.sections = sections
+        self.branches = branches
+        self._synonyms = _synonym_table(synonyms)
+        self._by_id = {(s.id, s.language): s for s in sections}
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db.execute("CREATE VIRTUAL TABLE kb USING fts5(sid UNINDEXED, lang UNINDEXED, title, keywords, body)")
+        rows = [
+            (s.id, s.language, self.terms(s.title, s.language), self.terms(" ".join(s.keywords), s.language),
+             self.terms(f"{s.answer} {s.details}", s.language))
+            for s in sections
+        ]
+        self._db.executemany("INSERT INTO kb VALUES (?, ?, ?, ?, ?)", rows)
+        self._phrases: dict[str, set[tuple[str, ...]]] = {}
+        for s in sections:
+            for keyword in s.keywords:
+                words = self._sequence(keyword, s.language)
+                if len(words) > 1:
+                    self._phrases.setdefault(s.id, set()).add(words)
+
+    @classmethod
+    def load(cls, directory: Path = KNOWLEDGE_DIR, values: dict[str, Any] | None = None) -> KnowledgeBase:
+        """Read es.md, en.md, branches.csv and dealer.yml; `values` fill the {placeholders} of the sections."""
+        dealer = yaml.safe_load((directory / "dealer.yml").read_text(encoding="utf-8")) or {}
+        branches = read_branches(directory / "branches.csv")
+        filled = {"branch_count": len(branches), "inspection_centers": dealer.get("inspection_centers", ""), **(values or {})}
+        sections: list[Section] = []
+        for language in LANGUAGES:
+            path = directory / f"{language}.md"
+            try:
+                text = path.read_text(encoding="utf-8").format_map(_Missing(filled))
+            except OSError as exc:
+                raise KnowledgeError(f"cannot read {path}: {exc.strerror}") from exc
+            sections += parse_sections(text, language, path.name)
+        return cls(sections, branches, dealer.get("synonyms") or [])
+
+    def terms(self, text: str, language: str) -> str:
+        """Folded, synonym-normalised, stemmed words of `text`, space-separated (what the index stores)."""
+        folded = " " + " ".join(re.findall(r"[a-z0-9]+", fold(text))) + " "
+        for variant, canonical in self._synonyms:
+            folded = folded.replace(f" {variant} ", f" {variant} {canonical} ")
+        words = [w for w in folded.split() if w not in _stopwords()]
+        return " ".join(_stemmer(language).stemWords(words))
+
+    def _sequence(self, text: str, language: str) -> tuple[str, ...]:
+        """Every word of `text`, folded and stemmed, stop words kept (for matching keyword phrases whole)."""
+        return tuple(_stemmer(language).stemWords(re.findall(r"[a-z0-9]+", fold(text))))
+
+    def search(self, query: str, language: str | None = None, limit: int = 3) -> list[Passage]:
+        """Sections answering `query`, best first (BM25 over both languages), in the customer's language."""
+        words = set()
+        for lang in LANGUAGES:
+            words.update(self.terms(query, lang).split())
+        words = {w for w in words if len(w) > 1}
+        if not words:
+            return []
+        expression = " OR ".join(f'"{w}"' for w in sorted(words))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT sid, lang, bm25(kb, 0, 0, ?, ?, ?) AS rank FROM kb WHERE kb MATCH ? ORDER BY rank",
+                (*WEIGHTS, expression),
+            ).fetchall()
+        best: dict[str, float] = {}
+        for sid, _lang, rank in rows:
+            best[sid] = max(best.get(sid, 0.0), -float(rank))
+        sequences = [self._sequence(query, lang) for lang in LANGUAGES]
+        for sid, phrases in self._phrases.items():
+            bonus = max(sum(len(p) for p in phrases if _contains(seq, p)) for seq in sequences)
+            if bonus and sid in best:
+                best[sid] += PHRASE_BONUS * bonus
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])
+        wanted = language if language in LANGUAGES else "es"
+        return [
+            self.section(sid, wanted).passage(round(score, 3)) for sid, score in ranked[: max(1, limit)] if score >= MIN_SCORE
+        ]
+
+    def section(self, section_id: str, language: str = "es") -> Section:
+        """A section in a language (falling back to the other language)."""
+        found = self._by_id.get((section_id, language)) or next(
+            (s for (sid, _), s in self._by_id.items() if sid == section_id), None
+        )
+        if found is None:
+            raise KnowledgeError(f"no section {section_id!r}")
+        return found
+
+    @property
+    def ids(self) -> list[str]:
+        """Every section id, in file order."""
+        return list(dict.fromkeys(s.id for s in self.sections))
+
+    def branches_in(self, text: str) -> tuple[list[Branch], str | None]:
+        """Branches in a city or area the text names ("Guadalajara", "santa fe"), and that place as written."""
+        folded = f" {' '.join(re.findall(r'[a-z0-9]+', fold(text)))} "
+        for branch in self.branches:
+            for name in (branch.name, *branch.aliases):
+                if f" {' '.join(re.findall(r'[a-z0-9]+', fold(name)))} " in folded:
+                    return [branch], name
+        for branch in self.branches:
+            for place in (branch.city, branch.region):
+                key = " ".join(re.findall(r"[a-z0-9]+", fold(place)))
+                if key and f" {key} " in folded:
+                    return [b for b in self.branches if b.city == branch.city or b.region == place], place
+        return [], None
+
+
+def _contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether `phrase` occurs as consecutive words of `sequence`."""
+    size = len(phrase)
+    return any(sequence[i : i + size] == phrase for i in range(len(sequence) - size + 1))
+
+
+def read_branches(path: Path) -> list[Branch]:
+    """The branches CSV (name, city, region, opens, closes, hours_source, aliases separated by ';')."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            Branch(
+                name=row["name"].strip(),
+                city=row["city"].strip(),
+                region=row["region"].strip(),
+                opens=row["opens"].strip(),
+                closes=row["closes"].strip(),
+                hours_source=row["hours_source"].strip(),
+                aliases=tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip()),
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+class _Missing(dict[str, Any]):
+    """format_map that leaves unknown {placeholders} as they are."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _synonym_table(groups: list[list[str]]) -> list[tuple[str, str]]:
+    table: list[tuple[str, str]] = []
+    for group in groups:
+        canonical = " ".join(re.findall(r"[a-z0-9]+", fold(str(group[0]))))
+        for variant in group[1:]:
+            key = " ".join(re.findall(r"[a-z0-9]+", fold(str(variant))))
+            if key and key != canonical:
+                table.append((key, canonical))
+    return sorted(table, key=lambda kv: -len(kv[0]))
