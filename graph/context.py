@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from prompts import REPLY_PROMPT, SYSTEM_PROMPT, UNDERSTANDING_PROMPT
 
@@ -28,12 +30,29 @@ class Context:
     default_term_months: int = field(
         default=48, metadata={"description": "Term used when the customer has not said one."}
     )
-    max_cars_in_reply: int = field(
-        default=5, metadata={"description": "Cars (distinct models) listed in one WhatsApp message."}
-    )
+    max_cars_in_reply: int = field(default=5, metadata={"description": "Cars listed in one WhatsApp message."})
     max_message_chars: int = field(
         default=2000, metadata={"description": "Longer customer messages are cut before they are understood."}
     )
     history_messages: int = field(
         default=8, metadata={"description": "Recent messages the model sees when it understands a turn."}
     )
+    now: str | None = field(
+        default=None,
+        metadata={
+            "description": "The current time as ISO-8601 (for tests and evaluations); None uses the clock. Visit "
+            "times ('el sábado a las 11') are resolved from it in America/Mexico_City."
+        },
+    )
+    handoff_note_after_minutes: int = field(
+        default=15,
+        metadata={"description": "A handoff nobody has taken after this long gets one polite note to the customer."},
+    )
+
+    def clock(self) -> datetime:
+        """The current time in Mexico City (`now` when set)."""
+        zone = ZoneInfo("America/Mexico_City")
+        if self.now:
+            moment = datetime.fromisoformat(self.now)
+            return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(zone)
+        return datetime.now(zone)

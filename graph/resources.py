@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from graph.context import Context
 from graph.settings import Settings, get_settings
 from tools.database import make_engine, migrate
+from tools.finance import FinancingTerms
 from tools.handoffs import Handoffs
 from tools.inventory import InventoryStore
 from tools.inventory_build import open_inventory
@@ -56,19 +57,21 @@ def get_visits(settings: Settings | None = None) -> Visits:
 
 def get_handoffs(settings: Settings | None = None) -> Handoffs:
     """Handoffs to a person."""
-    return Handoffs(get_records_engine(settings))
+    handoffs = get_toolkit(settings).handoffs
+    assert handoffs is not None  # the process toolkit always has them
+    return handoffs
 
 
 @lru_cache(maxsize=4)
 def _toolkit(settings: Settings) -> Toolkit:
     store = get_inventory(settings)
-    visits = Visits(get_records_engine(settings), store)
-    return Toolkit.from_store(
-        store,
-        visits=visits,
-        default_down_payment_pct=settings.down_payment_pct,
-        default_annual_rate=settings.annual_rate,
+    engine = get_records_engine(settings)
+    terms = FinancingTerms(
+        down_payment_pct=settings.down_payment_pct,
+        annual_rate=settings.annual_rate,
+        min_down_payment_pct=settings.min_down_payment_pct,
     )
+    return Toolkit.from_store(store, visits=Visits(engine, store), handoffs=Handoffs(engine), terms=terms)
 
 
 def get_toolkit(settings: Settings | None = None) -> Toolkit:

@@ -1,73 +1,73 @@
-"""Pure routing functions: the graph's control flow, including the consultative guardrail."""
+"""Pure routing functions: the graph's control flow, including the consultative guardrail.
+
+A turn's work is its `agenda` (planned by consult); routers follow it, but only to the steps the conversation has
+earned: an inventory tool needs a concrete request (a budget, a body type, a make or model, years or mileage,
+equipment, an order, or a monthly budget), a payment or a visit needs a car. Everything else goes to `respond`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from graph.state import State
+from graph.state import State, Step
+from tools.inventory import FILTER_FIELDS
 
-CONCRETE_CONSTRAINTS = ("max_price", "min_price", "body_type", "make", "model")
-"""Preferences that make a request concrete enough to search (budget, body type, make or model)."""
-SEARCH_SLOTS = ("brand_text", "body_type", "min_price", "max_price", "min_year", "max_year", "max_km")
-"""Slots that, said in a turn, ask for a (new) search."""
+Node = Literal["respond", "handoff", "knowledge", "normalize", "afford", "search", "finance", "schedule", "visits"]
+CONCRETE_CONSTRAINTS: tuple[str, ...] = FILTER_FIELDS
+"""Preferences that make a request concrete enough to search (derived from the search filters)."""
+SEARCH_STEPS = frozenset({"normalize", "afford", "search"})
+CAR_STEPS = frozenset({"finance", "schedule"})
 
 
 def has_concrete_constraint(preferences: Mapping[str, Any], understanding: Mapping[str, Any]) -> bool:
-    """True when we know a budget, a body type, or a make/model (known or mentioned this turn)."""
-    if any(preferences.get(key) is not None for key in CONCRETE_CONSTRAINTS):
+    """True when we know something to search by, or the turn names a car, an order or a monthly budget."""
+    if any(preferences.get(key) not in (None, False) for key in CONCRETE_CONSTRAINTS):
         return True
-    return bool(understanding.get("brand_text"))
+    return bool(
+        understanding.get("brand_texts") or understanding.get("sort") or understanding.get("monthly_payment")
+    )
 
 
-def route_after_consult(state: State) -> Literal["respond", "normalize", "finance", "schedule"]:
-    """The consultative guardrail: only a concrete request reaches a tool node.
-
-    Vague requests ("I need a car"), greetings, thanks, empty messages and manipulation attempts go straight
-    to respond, which asks for budget and body type. Financing and visits need a car: the one already
-    selected, or one named now (looked up through normalize → search first).
-    """
-    understanding = state.get("understanding") or {}
+def allowed(step: Step, state: State) -> bool:
+    """Whether the conversation has earned this step (the guardrail)."""
     if state.get("notice"):
-        return "respond"
-    intent = understanding.get("intent")
-    if intent in ("finance", "schedule"):
-        if state.get("selected"):
-            return "finance" if intent == "finance" else _schedule_when_known(state)
-        return "normalize" if understanding.get("brand_text") else "respond"
-    if intent != "search":
-        return "respond"
-    if _picks_from_list(state, understanding):
-        return "respond"
-    if not has_concrete_constraint(state.get("preferences") or {}, understanding):
-        return "respond"
-    return "normalize"
+        return False
+    if step in SEARCH_STEPS:
+        return has_concrete_constraint(state.get("preferences") or {}, state.get("understanding") or {})
+    if step in CAR_STEPS:
+        return bool(state.get("selected") or state.get("lookups"))
+    return True
 
 
-def _picks_from_list(state: State, understanding: Mapping[str, Any]) -> bool:
-    """ "me interesa el tercero": a car chosen from the last list, with nothing new to search for."""
-    chose = understanding.get("ordinal") is not None or understanding.get("refers_back")
-    return bool(chose and state.get("selected")) and not any(understanding.get(k) for k in SEARCH_SLOTS)
-
-
-def route_after_normalize(state: State) -> Literal["search", "respond"]:
-    """Search only when the brand (if any was mentioned) is one we stock; never force a wrong brand."""
-    brand = state.get("brand")
-    if brand is not None and brand.get("make") is None:
-        return "respond"
-    return "search"
-
-
-def route_after_search(state: State) -> Literal["finance", "schedule", "respond"]:
-    """After looking a named car up for a payment or a visit, continue to that tool once the car is known."""
-    intent = (state.get("understanding") or {}).get("intent")
-    if state.get("selected") and intent == "finance":
-        return "finance"
-    if state.get("selected") and intent == "schedule":
-        return _schedule_when_known(state)
+def next_step(state: State) -> Node:
+    """The first step of the agenda the guardrail allows, or respond."""
+    for step in state.get("agenda") or []:
+        if allowed(step, state):
+            return step
     return "respond"
 
 
-def _schedule_when_known(state: State) -> Literal["schedule", "respond"]:
-    """A visit is booked once we know when; until then respond asks for the day and time."""
-    return "schedule" if (state.get("preferences") or {}).get("visit_when") else "respond"
+def route_start(state: State) -> Literal["hold", "consult"]:
+    """A conversation handed to a person is held (the agent stays silent); any other goes to consult."""
+    return "hold" if state.get("handoff") else "consult"
+
+
+def route_after_consult(state: State) -> Node:
+    """The consultative guardrail: only a concrete request reaches an inventory tool.
+
+    Vague requests ("I need a car"), greetings, thanks, empty messages and manipulation attempts go straight to
+    respond, which asks for budget and body type; questions about the dealer go to knowledge.
+    """
+    return next_step(state)
+
+
+def route_after_tool(state: State) -> Node:
+    """After a tool node, the next step of the agenda (each node removes its own step first)."""
+    return next_step(state)
+
+
+def after(step: Step, state: State) -> list[Step]:
+    """The agenda once `step` is done (every step before it was skipped or done)."""
+    agenda = list(state.get("agenda") or [])
+    return agenda[agenda.index(step) + 1 :] if step in agenda else agenda

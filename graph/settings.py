@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,12 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=REPO_ROOT / ".kavak", description="Local state: SQLite files.")
     vehicles_csv: Path = Field(default=REPO_ROOT / "data" / "vehicles.csv")
-    down_payment_pct: Decimal = Field(default=Decimal("20"), ge=0, lt=100)
+    down_payment_pct: Decimal = Field(
+        default=Decimal("20"), ge=0, lt=100, description="Down payment of an estimate when the customer names none."
+    )
+    min_down_payment_pct: Decimal = Field(
+        default=Decimal("10"), ge=0, lt=100, description="Lowest down payment the dealer finances (% of the price)."
+    )
     annual_rate: Decimal = Field(default=Decimal("0.10"), ge=0, lt=1)
     langsmith_tracing: bool = Field(default=False, description="LangSmith reads LANGSMITH_* itself.")
     langsmith_api_key: SecretStr | None = None
@@ -58,6 +63,12 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return blank_to_none(value)
+
+    @model_validator(mode="after")
+    def _default_not_below_minimum(self) -> Settings:
+        if self.down_payment_pct < self.min_down_payment_pct:
+            raise ValueError("DOWN_PAYMENT_PCT must not be below MIN_DOWN_PAYMENT_PCT")
+        return self
 
     @property
     def offline(self) -> bool:

@@ -1,31 +1,50 @@
-"""Conversation state kept per thread by the checkpointer."""
+"""Conversation state kept per thread by the checkpointer.
+
+TypedDicts come from `typing_extensions` so that `langgraph dev` on Python 3.11 can publish the input and output
+schemas (Studio's input form).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
+from typing_extensions import TypedDict
 
-PendingAction = Literal["finance", "schedule"]
+Step = Literal["handoff", "knowledge", "normalize", "afford", "search", "finance", "schedule", "visits"]
+"""The work a turn can need, in the order it is done (the agenda)."""
+PendingAction = Literal["finance", "schedule", "which_car", "visit_hour"]
+"""A question of ours the next message may answer."""
+Notice = Literal["empty", "injection", "reference_missing"]
+"""A reply decided in consult, without any tool."""
 
 
 class Preferences(TypedDict, total=False):
-    """What the customer has told us so far; later turns refine it ("y en SUV?")."""
+    """What the customer has told us so far; later turns refine it ("¿y en SUV?")."""
 
     make: str
     model: str
     body_type: str
     min_price: int
     max_price: int
+    around_price: int
     min_year: int
     max_year: int
     max_km: int
+    transmission: str
+    bluetooth: bool
+    car_play: bool
+    sort: str
     term_months: int
     down_payment_pct: float
     down_payment: int
+    monthly_payment: int
+    cash: bool
     customer_name: str
     visit_when: str
+    visit_at: str
+    branch: str
 
 
 class InputState(TypedDict):
@@ -39,27 +58,76 @@ class State(InputState, total=False):
 
     language: Literal["es", "en"]
     """Language of the customer's latest meaningful message; replies use it."""
+    formal: bool
+    """The customer writes with "usted": replies do too."""
     preferences: Preferences
-    """Accumulated search and financing preferences."""
+    """Accumulated search, financing and visit preferences."""
     understanding: dict[str, Any]
     """This turn's intent and slots (a dumped `Understanding`)."""
+    agenda: list[Step]
+    """This turn's remaining work, in order; each node removes its own step."""
     selected: dict[str, Any] | None
     """The car the customer is talking about (an inventory record), if any."""
     shown: list[dict[str, Any]]
-    """Cars listed to the customer last, in order, so "el segundo" can be resolved."""
+    """Cars listed to the customer last, in order, so "el segundo" or "la del 2019" can be resolved."""
+    lookups: list[dict[str, Any]]
+    """This turn's named cars to look up (model, year, km...), one per car mentioned."""
     pending: PendingAction | None
-    """What the customer asked for that is waiting on an answer (which car, what day)."""
-    brand: dict[str, Any] | None
-    """This turn's normalize_brand output."""
-    search: dict[str, Any] | None
-    """This turn's search outcome: filters, results, total, relaxed alternatives."""
-    financing: dict[str, Any] | None
-    """This turn's calculate_financing output (a plan or an error)."""
+    """What we asked that the next message may answer (which car, what day and hour)."""
+    brands: list[dict[str, Any]]
+    """This turn's normalize_brand outputs, one per car name mentioned."""
+    searches: list[dict[str, Any]]
+    """This turn's search outcomes: filters, counts, cars shown, relaxed alternatives."""
+    affordability: dict[str, Any] | None
+    """This turn's max_price_for_payment output."""
+    financing: list[dict[str, Any]]
+    """This turn's calculate_financing outputs (one per car: several when comparing)."""
     visit: dict[str, Any] | None
-    """This turn's schedule_visit output."""
-    notice: str | None
-    """A reply kind consult decided on directly (empty, injection, reference_missing...)."""
+    """This turn's booking outcome (booked, moved, cancelled, found, or an error)."""
+    knowledge: dict[str, Any] | None
+    """This turn's answers from the knowledge base (or that the question is unknown)."""
+    notice: Notice | None
+    """A reply consult decided on directly (empty, injection, reference_missing)."""
+    plan: dict[str, Any]
+    """This turn's plan details for the reply: intent, topics, candidates to choose from, what is missing."""
+    notes: list[str]
+    """This turn's things to tell the customer besides the result: not in stock, not accepted, not in the data."""
+    handoff: dict[str, Any] | None
+    """The open handoff to a person; while it is set the agent stays silent on this thread."""
+    misunderstood: int
+    """Turns in a row the agent could not understand (two hand the conversation to a person)."""
+    unknown_question: bool
+    """The last turn asked something the knowledge base cannot answer."""
+    booking: dict[str, Any] | None
+    """The conversation's active visit, as last booked or changed."""
 
 
-TURN_KEYS = ("understanding", "brand", "search", "financing", "visit", "notice")
+TURN_KEYS = (
+    "understanding",
+    "agenda",
+    "lookups",
+    "brands",
+    "searches",
+    "affordability",
+    "financing",
+    "visit",
+    "knowledge",
+    "notice",
+    "notes",
+    "plan",
+)
 """Keys that describe one turn only; consult resets them at the start of every turn."""
+TURN_DEFAULTS: dict[str, Any] = {
+    "understanding": {},
+    "agenda": [],
+    "lookups": [],
+    "brands": [],
+    "searches": [],
+    "affordability": None,
+    "financing": [],
+    "visit": None,
+    "knowledge": None,
+    "notice": None,
+    "notes": [],
+    "plan": {},
+}

@@ -1,124 +1,209 @@
-"""Tool nodes: each calls one tool (recorded as tool_calls + ToolMessage) and stores what it learned."""
+"""Inventory and financing nodes: each calls its tool (recorded as tool_calls + ToolMessage) and stores the outcome.
+
+normalize maps every car name of the turn; search runs the turn's planned searches (lists, one named car, cars to
+compare); afford turns a monthly budget into a price ceiling; finance prices the car (or each car compared or
+listed) at its inventory price.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
+from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.resources import get_toolkit
+from graph.references import matches_attributes, pick_by_order
+from graph.routing import after
 from graph.state import State
 from graph.tool_calls import call_tool
+from tools.toolkit import Toolkit
 
-SEARCH_KEYS = ("make", "model", "body_type", "min_price", "max_price", "min_year", "max_year", "max_km")
-RELAXABLE = ("min_price", "max_price", "min_year", "max_year", "max_km")
+RELAXABLE = ("min_price", "max_price", "min_year", "max_year", "max_km", "bluetooth", "car_play", "transmission")
 SEARCH_LIMIT = 12
-"""Rows fetched per search: enough for five distinct models in the reply, small enough to keep each turn light."""
+"""Rows fetched per search: enough for the list of a reply, small enough to keep each turn light."""
+Messages = list[AIMessage | ToolMessage]
 
 
-def normalize(state: State) -> dict[str, Any]:
-    """Map the make/model the customer wrote onto the inventory's canonical names (normalize_brand)."""
-    text = (state.get("understanding") or {}).get("brand_text")
-    if not text:
-        return {}
-    output, messages = call_tool(get_toolkit().tools["normalize_brand"], {"text": text})
-    preferences = dict(state.get("preferences") or {})
-    if output.get("make"):
-        if output["make"] != preferences.get("make") or output.get("model"):
+def normalize(state: State, toolkit: Toolkit) -> dict[str, Any]:
+    """Map each make/model the customer wrote onto the inventory's canonical names (normalize_brand)."""
+    mentions = (state.get("understanding") or {}).get("brand_texts") or []
+    messages: Messages = []
+    brands = []
+    for text in mentions:
+        output, recorded = call_tool(toolkit.tools["normalize_brand"], {"text": text})
+        messages += recorded
+        brands.append(output)
+    update: dict[str, Any] = {"messages": messages, "brands": brands, "agenda": after("normalize", state)}
+    lookups = state.get("lookups") or []
+    if len(brands) == 1 and brands[0].get("make") and all(spec.get("purpose") == "list" for spec in lookups):
+        preferences = dict(state.get("preferences") or {})  # the named car becomes the search's make and model
+        preferences["make"] = brands[0]["make"]
+        if brands[0].get("model"):
+            preferences["model"] = brands[0]["model"]
+        else:
             preferences.pop("model", None)
-        preferences["make"] = output["make"]
-        if output.get("model"):
-            preferences["model"] = output["model"]
-    return {"messages": messages, "brand": output, "preferences": preferences}
-
-
-def search(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Search the inventory with the known preferences; if nothing matches, show the closest cars instead.
-
-    When the customer named a car to finance or visit, only its make/model are searched and the cheapest
-    match becomes the selected car.
-    """
-    preferences = state.get("preferences") or {}
-    intent = (state.get("understanding") or {}).get("intent")
-    looking_up = intent in ("finance", "schedule") and bool(preferences.get("model"))
-    keys = ("make", "model") if looking_up else SEARCH_KEYS
-    filters = {k: preferences[k] for k in keys if preferences.get(k) is not None}  # type: ignore[literal-required]
-    tool = get_toolkit().tools["search_inventory"]
-    output, messages = call_tool(tool, {**filters, "limit": SEARCH_LIMIT})
-    results = output.get("results", [])
-    # The reply needs counts, not the rows again: the rows live in the ToolMessage and in `shown`.
-    outcome: dict[str, Any] = {"filters": filters, "total": output.get("total", 0), "found": bool(results)}
-    alternatives: list[dict[str, Any]] = []
-    if not results and not output.get("error"):
-        relaxed = {k: v for k, v in filters.items() if k not in RELAXABLE}
-        if relaxed == filters and "model" in relaxed:
-            relaxed.pop("model")
-        if relaxed != filters:
-            relaxed_output, more = call_tool(tool, {**relaxed, "limit": SEARCH_LIMIT})
-            messages += more
-            alternatives = relaxed_output.get("results", [])
-            outcome["relaxed_filters"] = relaxed
-    update: dict[str, Any] = {"messages": messages, "search": outcome}
-    context = runtime.context or Context()
-    # Only what the reply will show can be referred to later ("the last one" = the last line the customer read).
-    listed = distinct_models(results or alternatives)[: context.max_cars_in_reply]
-    if looking_up:
-        update["selected"] = results[0] if results else None
-    else:
-        update["shown"] = listed
-        update["selected"] = listed[0] if len(listed) == 1 else None
+        update["preferences"] = preferences
     return update
 
 
-def distinct_models(cars: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The cheapest car of each model, in the order given (cars arrive cheapest first)."""
-    if len({(c["make"], c["model"]) for c in cars}) == 1:
-        return list(cars)  # one model only: its units are the choice
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for car in cars:
-        key = (car["make"], car["model"])
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(car)
-    return out
-
-
-def finance(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Price a loan for the selected car at its inventory price (calculate_financing)."""
+def search(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[str, Any]:
+    """Run the turn's searches: lists of cars, the exact car named, or the cars to compare."""
     context = runtime.context or Context()
-    car = state.get("selected") or {}
-    understanding = state.get("understanding") or {}
-    preferences: dict[str, Any] = dict(state.get("preferences") or {})
-    term = understanding.get("term_months") or preferences.get("term_months") or context.default_term_months
-    args: dict[str, Any] = {"price": car["price"], "term_months": int(term)}
-    toolkit = get_toolkit()
+    brands = state.get("brands") or []
+    messages: Messages = []
+    outcomes: list[dict[str, Any]] = []
+    for spec in state.get("lookups") or []:
+        filters = _filters(spec, brands, state)
+        if filters is None:
+            outcomes.append({**spec, "skipped": True})
+            continue
+        outcome, recorded = _run(spec, filters, toolkit, context)
+        messages += recorded
+        outcomes.append(outcome)
+    update: dict[str, Any] = {"messages": messages, "searches": outcomes, "agenda": after("search", state)}
+    update.update(_selection(outcomes, state, context))
+    return update
+
+
+def _filters(spec: dict[str, Any], brands: list[dict[str, Any]], state: State) -> dict[str, Any] | None:
+    """The spec's filters with the mention's make and model; None when the mention is not a make we stock."""
+    filters = dict(spec.get("filters") or {})
+    index = spec.get("mention")
+    if index is None:
+        return filters
+    brand = brands[index] if index < len(brands) else {}
+    if not brand.get("make"):
+        return None
+    filters["make"] = brand["make"]
+    if brand.get("model"):
+        filters["model"] = brand["model"]
+    else:
+        filters.pop("model", None)
+    return filters
+
+
+def _run(
+    spec: dict[str, Any], filters: dict[str, Any], toolkit: Toolkit, context: Context
+) -> tuple[dict[str, Any], Messages]:
+    """One planned search, relaxed once when nothing matches (the closest cars instead of nothing)."""
+    tool = toolkit.tools["search_inventory"]
+    exclude = set(spec.get("exclude") or [])
+    limit = min(20, SEARCH_LIMIT + len(exclude))
+    output, messages = call_tool(tool, {**filters, "sort": spec.get("sort", "price_asc"), "limit": limit})
+    results = [c for c in output.get("results", []) if c["stock_id"] not in exclude]
+    outcome: dict[str, Any] = {
+        **spec,
+        "filters": filters,
+        "total": max(0, output.get("total", 0) - len(exclude)),
+        "found": bool(results),
+        "error": output.get("error"),
+        "cars": results[: context.max_cars_in_reply],
+    }
+    if spec.get("purpose") in ("lookup", "compare") and results:
+        wanted = spec.get("filters") or {}
+        exact = [c for c in results if matches_attributes(c, wanted)]
+        outcome["cars"] = exact or results
+    if not results and not output.get("error"):
+        relaxed = {k: v for k, v in filters.items() if k not in RELAXABLE}
+        for key in spec.get("relax") or []:
+            if relaxed == filters:
+                relaxed.pop(key, None)
+        if relaxed == filters and "model" in relaxed:
+            relaxed.pop("model")
+        if relaxed != filters:
+            more, recorded = call_tool(tool, {**relaxed, "sort": spec.get("sort", "price_asc"), "limit": SEARCH_LIMIT})
+            messages += recorded
+            alternatives = [c for c in more.get("results", []) if c["stock_id"] not in exclude]
+            outcome.update(relaxed_filters=relaxed, alternatives=alternatives[: context.max_cars_in_reply])
+    return outcome, messages
+
+
+def _selection(outcomes: list[dict[str, Any]], state: State, context: Context) -> dict[str, Any]:
+    """What the customer can point at next ("el segundo"), and the car this turn is about."""
+    update: dict[str, Any] = {}
+    lists = [o for o in outcomes if o.get("purpose") == "list" and not o.get("skipped")]
+    if lists:
+        shown: list[dict[str, Any]] = []
+        for outcome in lists:
+            shown += outcome["cars"] or outcome.get("alternatives") or []
+        update["shown"] = shown
+        update["selected"] = shown[0] if len(shown) == 1 else None
+    lookups = [o for o in outcomes if o.get("purpose") == "lookup" and not o.get("skipped")]
+    if lookups:
+        cars = lookups[0]["cars"] if lookups[0]["found"] else []
+        sort = lookups[0].get("sort")
+        if len(cars) == 1 or (cars and sort and sort != "price_asc"):
+            update["selected"] = cars[0] if len(cars) == 1 else pick_by_order(cars, sort)
+        else:
+            update["selected"] = None
+            choices = cars or lookups[0].get("alternatives") or []
+            update["shown"] = choices[: context.max_cars_in_reply]
+            update["pending"] = "which_car" if choices else state.get("pending")
+    compared = [o["cars"][0] for o in outcomes if o.get("purpose") == "compare" and o.get("cars")]
+    if compared:
+        update["shown"] = compared
+        update["selected"] = None
+    return update
+
+
+def afford(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[str, Any]:
+    """The highest price a monthly budget reaches (max_price_for_payment); the search then looks under it."""
+    context = runtime.context or Context()
+    preferences = state.get("preferences") or {}
+    args: dict[str, Any] = {
+        "monthly_payment": preferences.get("monthly_payment"),
+        "term_months": int(preferences.get("term_months") or context.default_term_months),
+    }
     if preferences.get("down_payment") is not None:
         args["down_payment"] = preferences["down_payment"]
+    elif preferences.get("down_payment_pct") is not None:
+        args["down_payment_pct"] = preferences["down_payment_pct"]
+    output, messages = call_tool(toolkit.tools["max_price_for_payment"], args)
+    update: dict[str, Any] = {"messages": messages, "affordability": output, "agenda": after("afford", state)}
+    if "error" not in output:
+        ceiling = int(float(output["max_price"]))
+        lookups = [dict(spec) for spec in state.get("lookups") or []]
+        for spec in lookups:
+            filters = dict(spec.get("filters") or {})
+            filters["max_price"] = min(ceiling, int(filters.get("max_price") or ceiling))
+            spec.update(filters=filters, purpose="list", affordable=True)
+        update["lookups"] = lookups
     else:
-        pct = preferences.get("down_payment_pct", toolkit.default_down_payment_pct)
-        args["down_payment_pct"] = int(pct) if float(pct).is_integer() else float(pct)
-    output, messages = call_tool(toolkit.tools["calculate_financing"], args)
-    if "error" in output:
-        preferences.pop("term_months", None)
-    else:
+        update["agenda"] = [s for s in update["agenda"] if s not in ("search", "finance")]
+    return update
+
+
+def finance(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[str, Any]:
+    """Price a loan at each car's inventory price: the selected car, each car compared, or each car listed
+    under a monthly budget (calculate_financing)."""
+    context = runtime.context or Context()
+    preferences: dict[str, Any] = dict(state.get("preferences") or {})
+    understanding = state.get("understanding") or {}
+    term = understanding.get("term_months") or preferences.get("term_months") or context.default_term_months
+    cars = _cars_to_price(state)
+    messages: Messages = []
+    plans = []
+    for car in cars:
+        args: dict[str, Any] = {"price": car["price"], "term_months": int(term)}
+        if preferences.get("down_payment") is not None:
+            args["down_payment"] = preferences["down_payment"]
+        else:
+            pct = preferences.get("down_payment_pct", toolkit.terms.down_payment_pct)
+            args["down_payment_pct"] = int(pct) if float(pct).is_integer() else float(pct)
+        output, recorded = call_tool(toolkit.tools["calculate_financing"], args)
+        messages += recorded
+        plans.append({**output, "car": car})
+    if plans and all("error" not in p for p in plans):
         preferences["term_months"] = int(term)
-    return {"messages": messages, "financing": {**output, "car": car}, "preferences": preferences}
+    elif plans:
+        preferences.pop("term_months", None)
+    return {"messages": messages, "financing": plans, "preferences": preferences, "agenda": after("finance", state)}
 
 
-def schedule(state: State, config: RunnableConfig) -> dict[str, Any]:
-    """Book a visit to see the selected car (schedule_visit), stored with the conversation's thread."""
-    car = state.get("selected") or {}
-    preferences = state.get("preferences") or {}
-    args = {
-        "stock_id": car["stock_id"],
-        "customer_name": preferences.get("customer_name"),
-        "when": preferences.get("visit_when"),
-    }
-    thread_id = (config.get("configurable") or {}).get("thread_id")
-    hidden = {"thread_id": thread_id, "request_key": (config.get("configurable") or {}).get("turn_id")}
-    output, messages = call_tool(get_toolkit().tools["schedule_visit"], args, hidden)
-    return {"messages": messages, "visit": output}
+def _cars_to_price(state: State) -> list[dict[str, Any]]:
+    searches = state.get("searches") or []
+    if any(s.get("purpose") == "compare" for s in searches) or any(s.get("affordable") for s in searches):
+        return list(state.get("shown") or [])
+    selected = state.get("selected")
+    return [selected] if selected else []

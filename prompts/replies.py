@@ -1,130 +1,250 @@
-"""WhatsApp reply templates per language. Placeholders are filled only with tool outputs and known preferences."""
+"""WhatsApp reply templates per language. Placeholders are filled only with tool outputs and known preferences.
+
+`[[tú form|usted form]]` picks the customer's register (a customer who writes "usted" is answered with "usted").
+One template per sentence the agent can say; `graph.replies` decides which ones a turn says, in what order.
+"""
+
+from __future__ import annotations
+
+import re
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "es": {
-        "ask_needs": (
-            "¡Con gusto te ayudo a encontrar tu próximo auto! Para recomendarte bien, "
-            "¿qué presupuesto tienes en mente y qué tipo de auto buscas: sedán, hatchback, SUV o pickup?"
-        ),
-        "greet": (
-            "¡Hola! Soy Kavi, tu asesor de autos seminuevos. "
-            "¿Qué tipo de auto buscas y cuál es tu presupuesto aproximado?"
-        ),
-        "thanks": "¡Gracias a ti! Aquí sigo si quieres ver más opciones, calcular mensualidades o agendar una visita.",
-        "empty": "No me llegó texto en tu mensaje. ¿Me cuentas qué auto buscas y tu presupuesto?",
-        "injection": (
-            "Solo puedo ayudarte con autos de nuestro inventario. Los precios y mensualidades que comparto vienen "
-            "directamente del inventario y de nuestra calculadora, así que no puedo cambiarlos. ¿Qué auto te interesa?"
-        ),
-        "other": (
-            "Puedo ayudarte a encontrar un auto, calcular mensualidades o agendar una visita. "
-            "¿Qué presupuesto y tipo de auto tienes en mente?"
-        ),
-        "unknown_brand": "No encontré «{written}» en nuestro inventario.{suggestion} ¿Qué marca o tipo de auto buscas?",
-        "suggestion": " ¿Quisiste decir {makes}?",
-        "not_in_stock": (
-            "Por ahora no tenemos {requested} en inventario. Sí tenemos {makes}, entre otras. "
-            "¿Te muestro alguna de estas o me dices tu presupuesto?"
-        ),
+        # -- openings and conversation
+        "ask_needs": "¡Con gusto [[te|le]] ayudo a encontrar [[tu|su]] próximo auto! Para recomendar[[te|le]] bien, ¿qué presupuesto [[tienes|tiene]] en mente y qué tipo de auto [[buscas|busca]]: sedán, hatchback, SUV o pickup?",
+        "greet": "¡Hola! Soy Kavi, [[tu|su]] asesor de autos seminuevos. ¿Qué tipo de auto [[buscas|busca]] y cuál es [[tu|su]] presupuesto aproximado?",
+        "thanks": "¡Gracias a [[ti|usted]]! Aquí sigo si [[quieres|quiere]] ver más opciones, calcular mensualidades o agendar una visita.",
+        "empty": "No me llegó texto en [[tu|su]] mensaje. ¿Me [[cuentas|cuenta]] qué auto [[buscas|busca]] y [[tu|su]] presupuesto?",
+        "injection": "Solo puedo ayudar[[te|le]] con autos de nuestro inventario. Los precios y mensualidades que comparto vienen directamente del inventario y de nuestra calculadora, así que no puedo cambiarlos. ¿Qué auto [[te|le]] interesa?",
+        "other": "Puedo ayudar[[te|le]] a encontrar un auto, calcular mensualidades, agendar una visita o resolver dudas de garantía, crédito y más. ¿Qué presupuesto y tipo de auto [[tienes|tiene]] en mente?",
+        "reference_missing": "No encuentro esa opción en la lista que [[te|le]] compartí. ¿Me [[dices|dice]] el modelo que [[te|le]] interesa?",
+        "unknown_question": "Esa información no la tengo a la mano y no quiero darte un dato equivocado. ¿[[Quieres|Quiere]] que un asesor [[te|le]] lo confirme?",
+        "misunderstood": "Perdón, no te entendí bien. ¿Me lo [[dices|dice]] de otra forma? Puedo buscar autos, calcular mensualidades o agendar visitas.",
+        # -- handoff
+        "handoff_done": "Te comunico con un asesor: [[te|le]] escribirá por este mismo chat en breve.",
+        "handoff_complaint": "Lamento mucho lo que [[pasaste|pasó]]. Un asesor va a revisar [[tu|su]] caso personalmente y [[te|le]] escribirá por este chat en breve.",
+        "handoff_hours": "Nuestro horario es de 9:00 a 18:00; si escribes fuera de ese horario, [[te|le]] contactará en cuanto abramos.",
+        "handoff_waiting": "Sigo buscando a un asesor para [[ti|usted]]; en cuanto esté disponible [[te|le]] escribe por aquí. Gracias por [[tu|su]] paciencia.",
+        "handoff_failed": "No pude pasar[[te|le]] con un asesor en este momento. ¿[[Me escribes|Me escribe]] de nuevo en unos minutos?",
+        # -- searches
         "results_header": "Tengo {total} {cars}{subject}{conditions}. {lead}",
         "results_lead_many": "Las más económicas:",
-        "results_lead_few": "Te las comparto:",
+        "results_lead_few": "Son estas:",
+        "results_lead_one": "Es esta:",
+        "results_lead_price_desc": "Las de mayor precio:",
+        "results_lead_year_desc": "Las más recientes:",
+        "results_lead_km_asc": "Las de menos kilometraje:",
+        "results_lead_new": "Lo nuevo en ese rango:",
         "car_word_one": "opción",
         "car_word_many": "opciones",
         "results_line": "{n}. {make} {model} {year}, {km} km: {price}",
-        "results_question": "¿Te gustaría calcular la mensualidad de alguno o agendar una visita para conocerlo?",
+        "results_line_payment": "{n}. {make} {model} {year}, {km} km: {price} (≈ {monthly} al mes)",
+        "superlative_one": "{lead} {make} {model} {year} ({version}), {km} km: {price}.",
+        "superlative_price_asc": "El más económico que tengo es el",
+        "superlative_price_desc": "El de mayor precio que tengo es el",
+        "superlative_year_desc": "El más reciente que tengo es el",
+        "superlative_km_asc": "El de menos kilometraje es el",
         "no_results": "No tengo {criteria} en este momento.",
         "alternatives": "Lo más cercano que tengo:",
-        "no_results_question": "¿Ajustamos el presupuesto o te muestro otro tipo de auto?",
-        "financing": (
-            "Para el {car} ({price}) con {pct}% de enganche ({down}) a {years} años ({months} meses), "
-            "la mensualidad queda en *{monthly}* con una tasa anual de {rate}%. "
-            "¿Quieres ver otro plazo o agendar una visita para conocerlo?"
-        ),
-        "term_error": (
-            "Podemos financiar a 3, 4, 5 o 6 años (36, 48, 60 o 72 meses). ¿Qué plazo prefieres para el {car}?"
-        ),
-        "down_payment_error": "El enganche debe ser menor al precio del {car} ({price}). ¿Con cuánto de enganche lo calculamos?",
-        "financing_error": "No pude calcular ese plan con esos datos. ¿Me confirmas el enganche y el plazo que buscas?",
-        "ask_which_car": "¿De cuál auto quieres calcular la mensualidad? Dime el modelo o el número de la lista.",
-        "ask_which_car_visit": "¡Claro! ¿Qué auto te gustaría ver? Dime el modelo o el número de la lista.",
-        "ask_when": "¡Claro! ¿Qué día y a qué hora te queda bien para ver el {car}?",
-        "visit_booked": (
-            "¡Listo{name}! Agendé tu visita para ver el {car}{when}. Tu folio es el {visit_id}. "
-            "Un asesor te confirmará la dirección por este medio. ¿Te ayudo con algo más?"
-        ),
-        "visit_error": "No pude agendar la visita: ese auto ya no está disponible. ¿Te muestro opciones similares?",
-        "reference_missing": "No encuentro esa opción en la lista que te compartí. ¿Me dices el modelo que te interesa?",
+        "none_left": "Ya [[te|le]] mostré todo lo que tengo con esos criterios.",
+        "around": "alrededor de {v}",
+        # -- brands
+        "not_in_stock_make": "Por ahora no tenemos {requested} en inventario; sí tenemos {makes}, entre otras.",
+        "not_in_stock_model": "No tenemos {requested} en este momento.",
+        "unknown_brand": "No encontré «{written}» en nuestro inventario.{suggestion}",
+        "suggestion": " ¿Quisiste decir {makes}?",
+        "owned_car": "Sobre [[tu|su]] {car}: ",
+        # -- one car
+        "car_details": "El {car} {version} tiene {km} km{extras} y cuesta {price}.",
+        "feature_yes": "Sí, el {car} trae {feature}.",
+        "feature_no": "El {car} no trae {feature}.",
+        "transmission_known": "El {car} es de transmisión {transmission}.",
+        "transmission_unknown": "La versión del {car} ({version}) no indica la transmisión; un asesor [[te|le]] la confirma.",
+        "which_car_of": "Tengo {count} que coinciden:",
+        "lookup_missing": "No tengo {wanted}; de ese modelo tengo:",
+        # -- financing
+        "financing": "Para el {car} ({price}) con {pct}% de enganche ({down}) a {years} años ({months} meses), la mensualidad queda en *{monthly}* con una tasa anual de {rate}%. La mensualidad no incluye el seguro.",
+        "term_error": "Podemos financiar a {terms_years} años ({terms_months} meses).",
+        "down_payment_min": "El enganche mínimo es de {min_pct}% del precio ({min_amount} para el {car}).",
+        "down_payment_error": "El enganche debe ser menor al precio del {car} ({price}).",
+        "financing_error": "No pude calcular ese plan con esos datos.",
+        "affordability": "Con {down} de enganche y {monthly} al mes a {months} meses, [[te|le]] alcanza un auto de hasta *{max_price}*.",
+        "affordability_pct": "Con {pct}% de enganche y {monthly} al mes a {months} meses, [[te|le]] alcanza un auto de hasta *{max_price}*.",
+        "affordability_min": "El enganche de {down} es el mínimo de {min_pct}% para autos de hasta *{max_price}*.",
+        "affordability_error": "No pude calcular qué auto [[te|le]] alcanza con esos datos.",
+        "compare_header": "Así se comparan (con {pct}% de enganche a {months} meses):",
+        "compare_line": "• {make} {model} {year}: {km} km, {price}, *{monthly}* al mes",
+        "compare_cheaper": "El {car} es el más económico y tiene la mensualidad más baja.",
+        "compare_newer": "El {car} es el más reciente y el de menos kilómetros.",
+        "compare_budget": "Dentro de [[tu|su]] presupuesto de {budget} entra el {car}.",
+        "compare_missing": "No tengo {wanted} en inventario para compararlo.",
+        "cash": "Pagando de contado, el precio es el mismo: {price}.",
+        # -- visits
+        "visit_booked": "¡Listo{name}! Agendé [[tu|su]] visita para ver el {car} el *{when}*. [[Tu|Su]] folio es el {visit_id}.",
+        "visit_moved": "¡Listo! Cambié [[tu|su]] visita para ver el {car} al *{when}*. El folio sigue siendo {visit_id}.",
+        "visit_cancelled": "Cancelé [[tu|su]] visita para ver el {car} (folio {visit_id}).",
+        "visit_status": "[[Tu|Su]] visita para ver el {car} está agendada para el *{when}* (folio {visit_id}).",
+        "visit_status_undated": "[[Tu|Su]] visita para ver el {car} está registrada (folio {visit_id}); falta confirmar el día y la hora.",
+        "visit_none": "No encuentro una visita agendada en este chat.",
+        "visit_none_named": "No encuentro una visita a nombre de {name} en este chat.",
+        "visit_named": "Listo, puse la visita (folio {visit_id}) a nombre de {name}.",
+        "visit_error": "No pude agendar la visita: ese auto ya no está disponible.",
+        "visit_closed": "Atendemos de 9:00 a 18:00; a esa hora no hay citas. ¿[[Te|Le]] queda el {slot}?",
+        "visit_past": "Esa hora ya pasó.",
+        "nice_to_meet": "¡Mucho gusto, {name}!",
+        # -- notes
+        "rejected_term": "A {value} meses no es posible; financiamos a {terms_years} años ({terms_months} meses).",
+        "rejected_down_payment_pct": "Un enganche de {value}% no es posible: tiene que ser de al menos {min_pct}% y menor al 100% del precio.",
+        "rejected_down_payment": "Un enganche de {value} no es posible.",
+        "rejected_price": "Un presupuesto de {value} no es posible.",
+        "rejected_max_price": "Un presupuesto de {value} no es posible.",
+        "rejected_year": "No tenemos autos del año {value}; tenemos modelos de {first} a {last}.",
+        "rejected_max_km": "Un kilometraje de {value} no es posible.",
+        "unsupported": "No tengo el dato de {what} de los autos; un asesor [[te|le]] lo puede confirmar.",
+        "unsupported_electric": "el tipo de motor (eléctrico)",
+        "unsupported_hybrid": "el tipo de motor (híbrido)",
+        "unsupported_diesel": "el combustible (diésel)",
+        "unsupported_color": "el color",
+        "unsupported_service_history": "el historial de servicio",
+        "unsupported_accidents": "el historial de choques",
+        # -- questions (one per reply)
+        "q_results": "¿[[Te|Le]] calculo la mensualidad de alguno o [[prefieres|prefiere]] agendar una visita para conocerlo?",
+        "q_results_cash": "¿[[Quieres|Quiere]] agendar una visita para conocer alguno?",
+        "q_no_results": "¿Ajustamos el presupuesto o [[te|le]] muestro otro tipo de auto?",
+        "q_financing": "¿[[Quieres|Quiere]] ver otro plazo o agendamos una visita para que lo [[conozcas|conozca]]?",
+        "q_term": "¿Qué plazo [[prefieres|prefiere]] para el {car}?",
+        "q_down_payment": "¿Con cuánto de enganche lo calculamos?",
+        "q_financing_error": "¿Me [[confirmas|confirma]] el enganche y el plazo que [[buscas|busca]]?",
+        "q_which_car": "¿De cuál auto [[quieres|quiere]] calcular la mensualidad? [[Dime|Dígame]] el modelo o el número de la lista.",
+        "q_which_car_visit": "¡Claro! ¿Qué auto [[te|le]] gustaría ver? [[Dime|Dígame]] el modelo o el número de la lista.",
+        "q_which_of": "¿Cuál [[te|le]] interesa?",
+        "q_when": "¡Claro! ¿Qué día y a qué hora [[te|le]] queda bien para ver el {car}?",
+        "q_hour": "¿A qué hora [[te|le]] queda bien el {day}? Atendemos de 9:00 a 18:00.",
+        "q_day": "¿Qué día [[te|le]] queda bien?",
+        "q_visit_booked": "¿[[Te|Le]] ayudo con algo más?",
+        "q_visit_other": "¿[[Quieres|Quiere]] agendar otra fecha o [[te|le]] ayudo con algo más?",
+        "q_car_details": "¿[[Te|Le]] calculo la mensualidad o agendamos una visita para que lo [[conozcas|conozca]]?",
+        "q_compare": "¿De cuál [[quieres|quiere]] que [[te|le]] calcule otro plazo o agendamos una visita?",
+        "q_affordability": "¿Cuál [[te|le]] interesa para verlo en persona?",
+        "q_haggle": "¿[[Te|Le]] calculo un financiamiento o [[te|le]] muestro opciones dentro de [[tu|su]] presupuesto?",
+        "q_advisor": "¿[[Quieres|Quiere]] que un asesor [[te|le]] lo confirme?",
     },
     "en": {
-        "ask_needs": (
-            "Happy to help you find your next car! To recommend well: what budget do you have in mind, "
-            "and what kind of car are you looking for: sedan, hatchback, SUV or pickup?"
-        ),
+        "ask_needs": "Happy to help you find your next car! To recommend well: what budget do you have in mind, and what kind of car are you looking for: sedan, hatchback, SUV or pickup?",
         "greet": "Hi! I'm Kavi, your used-car advisor. What kind of car are you looking for, and what's your budget?",
         "thanks": "Thank you! I'm here if you want more options, a monthly payment estimate or to book a visit.",
         "empty": "Your message came through empty. What car are you looking for, and what's your budget?",
-        "injection": (
-            "I can only help with cars from our inventory. Prices and payments I share come straight from the "
-            "inventory and our calculator, so I can't change them. Which car are you interested in?"
-        ),
-        "other": (
-            "I can help you find a car, estimate monthly payments or book a visit. "
-            "What budget and type of car do you have in mind?"
-        ),
-        "unknown_brand": 'I couldn\'t find "{written}" in our inventory.{suggestion} Which brand or type of car are you after?',
-        "suggestion": " Did you mean {makes}?",
-        "not_in_stock": (
-            "We don't have {requested} in stock right now. We do have {makes}, among others. "
-            "Want to see any of these, or tell me your budget?"
-        ),
+        "injection": "I can only help with cars from our inventory. Prices and payments I share come straight from the inventory and our calculator, so I can't change them. Which car are you interested in?",
+        "other": "I can help you find a car, estimate monthly payments, book a visit, or answer questions about warranty, financing and more. What budget and type of car do you have in mind?",
+        "reference_missing": "I can't find that option in the list I shared. Which model are you interested in?",
+        "unknown_question": "I don't have that information at hand and I'd rather not guess. Would you like an advisor to confirm it for you?",
+        "misunderstood": "Sorry, I didn't quite get that. Could you say it another way? I can find cars, estimate payments or book visits.",
+        "handoff_done": "I'm passing you to an advisor: they'll write to you in this same chat shortly.",
+        "handoff_complaint": "I'm really sorry about that. An advisor will review your case personally and write to you in this chat shortly.",
+        "handoff_hours": "Our hours are 9:00 to 18:00; outside them, they'll reach you as soon as we open.",
+        "handoff_waiting": "I'm still finding an advisor for you; they'll write here as soon as one is free. Thanks for your patience.",
+        "handoff_failed": "I couldn't reach an advisor right now. Could you write again in a few minutes?",
         "results_header": "I have {total}{subject} {cars}{conditions}. {lead}",
         "results_lead_many": "The most affordable:",
         "results_lead_few": "Here they are:",
+        "results_lead_one": "Here it is:",
+        "results_lead_price_desc": "The highest priced:",
+        "results_lead_year_desc": "The newest:",
+        "results_lead_km_asc": "The lowest mileage:",
+        "results_lead_new": "What's new in that range:",
         "car_word_one": "option",
         "car_word_many": "options",
         "results_line": "{n}. {make} {model} {year}, {km} km: {price}",
-        "results_question": "Would you like a monthly payment estimate for one of them, or to book a visit?",
+        "results_line_payment": "{n}. {make} {model} {year}, {km} km: {price} (≈ {monthly} a month)",
+        "superlative_one": "{lead} {make} {model} {year} ({version}), {km} km: {price}.",
+        "superlative_price_asc": "The most affordable I have is the",
+        "superlative_price_desc": "The most expensive I have is the",
+        "superlative_year_desc": "The newest I have is the",
+        "superlative_km_asc": "The one with the lowest mileage is the",
         "no_results": "I don't have {criteria} right now.",
         "alternatives": "The closest I have:",
-        "no_results_question": "Shall we adjust the budget, or should I show you another type of car?",
-        "financing": (
-            "For the {car} ({price}) with {pct}% down ({down}) over {years} years ({months} months), "
-            "the monthly payment is *{monthly}* at a {rate}% annual rate. "
-            "Want to see another term or book a visit to see it?"
-        ),
-        "term_error": "We finance over 3, 4, 5 or 6 years (36, 48, 60 or 72 months). Which term works for the {car}?",
-        "down_payment_error": "The down payment must be below the {car}'s price ({price}). How much would you put down?",
-        "financing_error": "I couldn't price that plan with those details. Could you confirm the down payment and term?",
-        "ask_which_car": "Which car should I calculate the payment for? Tell me the model or its number in the list.",
-        "ask_which_car_visit": "Sure! Which car would you like to see? Tell me the model or its number in the list.",
-        "ask_when": "Sure! What day and time work for you to see the {car}?",
-        "visit_booked": (
-            "Done{name}! Your visit to see the {car}{when} is booked. Your booking number is {visit_id}. "
-            "An advisor will confirm the address here. Anything else I can help with?"
-        ),
-        "visit_error": "I couldn't book the visit: that car is no longer available. Shall I show similar options?",
-        "reference_missing": "I can't find that option in the list I shared. Which model are you interested in?",
+        "none_left": "That's everything I have with those criteria.",
+        "around": "around {v}",
+        "not_in_stock_make": "We don't have {requested} in stock right now; we do have {makes}, among others.",
+        "not_in_stock_model": "We don't have the {requested} right now.",
+        "unknown_brand": 'I couldn\'t find "{written}" in our inventory.{suggestion}',
+        "suggestion": " Did you mean {makes}?",
+        "owned_car": "About your {car}: ",
+        "car_details": "The {car} {version} has {km} km{extras} and costs {price}.",
+        "feature_yes": "Yes, the {car} has {feature}.",
+        "feature_no": "The {car} doesn't have {feature}.",
+        "transmission_known": "The {car} has {transmission} transmission.",
+        "transmission_unknown": "The {car}'s version ({version}) doesn't state the transmission; an advisor can confirm it.",
+        "which_car_of": "I have {count} that match:",
+        "lookup_missing": "I don't have {wanted}; of that model I have:",
+        "financing": "For the {car} ({price}) with {pct}% down ({down}) over {years} years ({months} months), the monthly payment is *{monthly}* at a {rate}% annual rate. Insurance is not included in that payment.",
+        "term_error": "We finance over {terms_years} years ({terms_months} months).",
+        "down_payment_min": "The minimum down payment is {min_pct}% of the price ({min_amount} for the {car}).",
+        "down_payment_error": "The down payment must be below the {car}'s price ({price}).",
+        "financing_error": "I couldn't price that plan with those details.",
+        "affordability": "With {down} down and {monthly} a month over {months} months, you can afford a car up to *{max_price}*.",
+        "affordability_pct": "With {pct}% down and {monthly} a month over {months} months, you can afford a car up to *{max_price}*.",
+        "affordability_min": "A {down} down payment is the {min_pct}% minimum for cars up to *{max_price}*.",
+        "affordability_error": "I couldn't work out which car fits those numbers.",
+        "compare_header": "Here's how they compare (with {pct}% down over {months} months):",
+        "compare_line": "• {make} {model} {year}: {km} km, {price}, *{monthly}* a month",
+        "compare_cheaper": "The {car} is the more affordable one, with the lower monthly payment.",
+        "compare_newer": "The {car} is the newest and has the lowest mileage.",
+        "compare_budget": "Within your {budget} budget, the {car} fits.",
+        "compare_missing": "I don't have {wanted} in stock to compare.",
+        "cash": "Paying cash, the price is the same: {price}.",
+        "visit_booked": "Done{name}! Your visit to see the {car} is booked for *{when}*. Your booking number is {visit_id}.",
+        "visit_moved": "Done! I moved your visit to see the {car} to *{when}*. The booking number is still {visit_id}.",
+        "visit_cancelled": "I cancelled your visit to see the {car} (booking {visit_id}).",
+        "visit_status": "Your visit to see the {car} is booked for *{when}* (booking {visit_id}).",
+        "visit_status_undated": "Your visit to see the {car} is registered (booking {visit_id}); the day and time are still to be confirmed.",
+        "visit_none": "I can't find a booked visit in this chat.",
+        "visit_none_named": "I can't find a visit under {name} in this chat.",
+        "visit_named": "Done, the visit (booking {visit_id}) is now under {name}.",
+        "visit_error": "I couldn't book the visit: that car is no longer available.",
+        "visit_closed": "We're open 9:00 to 18:00, so there are no visits at that time. Would {slot} work?",
+        "visit_past": "That time has already passed.",
+        "nice_to_meet": "Nice to meet you, {name}!",
+        "rejected_term": "{value} months isn't possible; we finance over {terms_years} years ({terms_months} months).",
+        "rejected_down_payment_pct": "A {value}% down payment isn't possible: it must be at least {min_pct}% and below 100% of the price.",
+        "rejected_down_payment": "A down payment of {value} isn't possible.",
+        "rejected_price": "A budget of {value} isn't possible.",
+        "rejected_max_price": "A budget of {value} isn't possible.",
+        "rejected_year": "We don't have cars from {value}; our models go from {first} to {last}.",
+        "rejected_max_km": "A mileage of {value} isn't possible.",
+        "unsupported": "I don't have {what} of the cars in my data; an advisor can confirm it.",
+        "unsupported_electric": "the engine type (electric)",
+        "unsupported_hybrid": "the engine type (hybrid)",
+        "unsupported_diesel": "the fuel type (diesel)",
+        "unsupported_color": "the colour",
+        "unsupported_service_history": "the service history",
+        "unsupported_accidents": "the accident history",
+        "q_results": "Would you like a monthly payment estimate for one of them, or to book a visit?",
+        "q_results_cash": "Would you like to book a visit to see one?",
+        "q_no_results": "Shall we adjust the budget, or should I show you another type of car?",
+        "q_financing": "Want to see another term or book a visit to see it?",
+        "q_term": "Which term works for the {car}?",
+        "q_down_payment": "How much would you like to put down?",
+        "q_financing_error": "Could you confirm the down payment and term?",
+        "q_which_car": "Which car should I calculate the payment for? Tell me the model or its number in the list.",
+        "q_which_car_visit": "Sure! Which car would you like to see? Tell me the model or its number in the list.",
+        "q_which_of": "Which one interests you?",
+        "q_when": "Sure! What day and time work for you to see the {car}?",
+        "q_hour": "What time works for you on {day}? We're open 9:00 to 18:00.",
+        "q_day": "Which day works for you?",
+        "q_visit_booked": "Anything else I can help with?",
+        "q_visit_other": "Would you like another date, or can I help with anything else?",
+        "q_car_details": "Shall I estimate the monthly payment, or book a visit to see it?",
+        "q_compare": "Which one should I price over another term, or shall we book a visit?",
+        "q_affordability": "Which one would you like to see in person?",
+        "q_haggle": "Shall I estimate a financing plan, or show you options within your budget?",
+        "q_advisor": "Would you like an advisor to confirm it?",
     },
 }
 
 BODY_NAMES: dict[str, dict[str, str]] = {
-    "es": {
-        "sedan": "sedán",
-        "hatchback": "hatchback",
-        "suv": "SUV",
-        "pickup": "pickup",
-        "minivan": "minivan",
-        "coupe": "coupé",
-    },
-    "en": {
-        "sedan": "sedan",
-        "hatchback": "hatchback",
-        "suv": "SUV",
-        "pickup": "pickup",
-        "minivan": "minivan",
-        "coupe": "coupe",
-    },
+    "es": {"sedan": "sedán", "hatchback": "hatchback", "suv": "SUV", "pickup": "pickup", "minivan": "minivan", "coupe": "coupé"},
+    "en": {"sedan": "sedan", "hatchback": "hatchback", "suv": "SUV", "pickup": "pickup", "minivan": "minivan", "coupe": "coupe"},
 }
 
 CRITERIA: dict[str, dict[str, str]] = {
@@ -132,18 +252,59 @@ CRITERIA: dict[str, dict[str, str]] = {
         "cars": "autos",
         "max_price": "de hasta {v}",
         "min_price": "desde {v}",
+        "around_price": "de alrededor de {v}",
         "min_year": "modelo {v} o más nuevo",
         "max_year": "hasta modelo {v}",
+        "year": "modelo {v}",
+        "years": "modelo {low} a {high}",
         "max_km": "con menos de {v} km",
+        "automatic": "automáticos",
+        "manual": "estándar",
+        "bluetooth": "con Bluetooth",
+        "car_play": "con CarPlay",
         "subject": " de {v}",
     },
     "en": {
         "cars": "cars",
         "max_price": "up to {v}",
         "min_price": "from {v}",
+        "around_price": "around {v}",
         "min_year": "from model year {v}",
         "max_year": "up to model year {v}",
+        "year": "model year {v}",
+        "years": "model years {low} to {high}",
         "max_km": "under {v} km",
+        "automatic": "automatic",
+        "manual": "manual",
+        "bluetooth": "with Bluetooth",
+        "car_play": "with CarPlay",
         "subject": " {v}",
     },
 }
+
+WEEKDAYS = {
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+MONTHS = {
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"),  # fmt: skip
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),  # fmt: skip
+}
+FEATURE_NAMES = {"es": {"bluetooth": "Bluetooth", "car_play": "CarPlay"}, "en": {"bluetooth": "Bluetooth", "car_play": "CarPlay"}}
+TRANSMISSION_NAMES = {"es": {"automatic": "automática", "manual": "estándar"}, "en": {"automatic": "automatic", "manual": "manual"}}
+
+_REGISTER = re.compile(r"\[\[([^|\]]*)\|([^\]]*)\]\]")
+
+
+def register(text: str, formal: bool) -> str:
+    """Resolve every [[tú|usted]] choice of a template."""
+    return _REGISTER.sub(lambda m: m.group(2) if formal else m.group(1), text)
+
+
+def phrase(key: str, language: str, formal: bool = False, **values: object) -> str:
+    """One template in the customer's language and register, with its placeholders filled."""
+    table = TEMPLATES.get(language, TEMPLATES["es"])
+    text = register(table[key], formal and language == "es")
+    return text.format(**values) if values else text

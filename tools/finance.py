@@ -16,6 +16,29 @@ ALLOWED_TERMS_MONTHS: tuple[int, ...] = (36, 48, 60, 72)
 MAX_PRICE = Decimal("100000000")
 
 
+@dataclass(frozen=True)
+class FinancingTerms:
+    """The dealer's financing terms, defined once (settings fill them; the tools, the knowledge base and the
+    replies read them from here)."""
+
+    down_payment_pct: Decimal = DEFAULT_DOWN_PAYMENT_PCT
+    """Down payment of an estimate when the customer names none."""
+    annual_rate: Decimal = DEFAULT_ANNUAL_RATE
+    min_down_payment_pct: Decimal = DEFAULT_MIN_DOWN_PAYMENT_PCT
+    allowed_terms: tuple[int, ...] = ALLOWED_TERMS_MONTHS
+
+    def knowledge_values(self, language: str = "es") -> dict[str, str]:
+        """The terms as the knowledge base's placeholders ({min_down_payment_pct}, {terms_years}...)."""
+        years = [str(t // 12) for t in self.allowed_terms]
+        conjunction = " or " if language == "en" else " o "
+        return {
+            "min_down_payment_pct": plain(self.min_down_payment_pct),
+            "default_down_payment_pct": plain(self.down_payment_pct),
+            "annual_rate_pct": plain(self.annual_rate * 100),
+            "terms_years": ", ".join(years[:-1]) + conjunction + years[-1] if len(years) > 1 else "".join(years),
+        }
+
+
 class FinancingError(ValueError):
     """A financing request that cannot be priced, with a message meant for the customer's agent."""
 

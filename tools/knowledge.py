@@ -13,6 +13,7 @@ import functools
 import re
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
@@ -140,8 +141,16 @@ def _stemmer(language: str) -> Any:
 class KnowledgeBase:
     """The sections of every language, the branches, and an in-memory BM25 index over them."""
 
-    def __init__(self, sections: list[Section], branches: list[Branch], synonyms: list[list[str]]) -> None:
+    def __init__(
+        self,
+        sections: list[Section],
+        branches: list[Branch],
+        synonyms: list[list[str]],
+        cities: list[str] | None = None,
+    ) -> None:
         """Build the index; sections of the same id in several languages share it."""
+        self.cities = cities or []
+        self.place_aliases: dict[str, list[str]] = {}
         ids = {(s.id, s.language) for s in sections}
         if len(ids) != len(sections):
             raise KnowledgeError("duplicate section id in one language")
@@ -166,20 +175,29 @@ class KnowledgeBase:
                     self._phrases.setdefault(s.id, set()).add(words)
 
     @classmethod
-    def load(cls, directory: Path = KNOWLEDGE_DIR, values: dict[str, Any] | None = None) -> KnowledgeBase:
-        """Read es.md, en.md, branches.csv and dealer.yml; `values` fill the {placeholders} of the sections."""
+    def load(
+        cls, directory: Path = KNOWLEDGE_DIR, values: Callable[[str], dict[str, Any]] | None = None
+    ) -> KnowledgeBase:
+        """Read es.md, en.md, branches.csv and dealer.yml; `values(language)` fill the {placeholders}."""
         dealer = yaml.safe_load((directory / "dealer.yml").read_text(encoding="utf-8")) or {}
         branches = read_branches(directory / "branches.csv")
-        filled = {"branch_count": len(branches), "inspection_centers": dealer.get("inspection_centers", ""), **(values or {})}
         sections: list[Section] = []
         for language in LANGUAGES:
+            filled = {
+                "branch_count": len(branches),
+                "inspection_centers": dealer.get("inspection_centers", ""),
+                **(values(language) if values else {}),
+            }
             path = directory / f"{language}.md"
             try:
                 text = path.read_text(encoding="utf-8").format_map(_Missing(filled))
             except OSError as exc:
                 raise KnowledgeError(f"cannot read {path}: {exc.strerror}") from exc
             sections += parse_sections(text, language, path.name)
-        return cls(sections, branches, dealer.get("synonyms") or [])
+        aliases = {str(region): [str(a) for a in names] for region, names in (dealer.get("place_aliases") or {}).items()}
+        kb = cls(sections, branches, dealer.get("synonyms") or [], [str(c) for c in dealer.get("cities") or []])
+        kb.place_aliases = aliases
+        return kb
 
     def terms(self, text: str, language: str) -> str:
         """Folded, synonym-normalised, stemmed words of `text`, space-separated (what the index stores)."""
@@ -247,6 +265,13 @@ class KnowledgeBase:
                 key = " ".join(re.findall(r"[a-z0-9]+", fold(place)))
                 if key and f" {key} " in folded:
                     return [b for b in self.branches if b.city == branch.city or b.region == place], place
+        for region, names in self.place_aliases.items():
+            for name in names:
+                if f" {' '.join(re.findall(r'[a-z0-9]+', fold(name)))} " in folded:
+                    return [b for b in self.branches if b.region == region or b.city == region], region
+        for city in self.cities:  # a city we know has no branch
+            if f" {' '.join(re.findall(r'[a-z0-9]+', fold(city)))} " in folded:
+                return [], city
         return [], None
 
 

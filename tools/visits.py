@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tools.database import UTCDateTime, records_metadata, utcnow
-from tools.normalize import fold
+from tools.text import fold
 from tools.public_ids import new_public_id, parse_public_id
 
 VisitStatus = Literal["booked", "cancelled"]
@@ -130,8 +130,11 @@ class Visits:
         when_iso: str | datetime | None = None,
         when_text: str | None = None,
         branch: str | None = None,
+        now: datetime | None = None,
     ) -> Visit:
-        """Book a visit to a car in stock; the same (thread, request_key) again returns the first booking."""
+        """Book a visit to a car in stock; the same (thread, request_key) again returns the first booking.
+
+        `now` (default: the clock) is the moment the time must be after."""
         thread_id = _required(thread_id, "thread_id")
         request_key = _required(request_key, "request_key")
         existing = self._by_request(thread_id, request_key)
@@ -148,7 +151,7 @@ class Visits:
             "stock_id": stock_id,
             "car": str(car.title)[:160],
             "customer_name": clean_name(customer_name),
-            "when_at": self._future(when_iso),
+            "when_at": self._future(when_iso, now),
             "when_text": _text(when_text),
             "branch": _text(branch, MAX_NAME),
             "status": "booked",
@@ -207,11 +210,12 @@ class Visits:
         when_text: str | None,
         *,
         thread_id: str | None = None,
+        now: datetime | None = None,
     ) -> Visit:
         """Move a booked visit to another time; with `thread_id`, only a visit of that conversation."""
         if when_iso is None and not (when_text or "").strip():
             raise VisitError("say when the visit should be instead")
-        values = {"when_at": self._future(when_iso), "when_text": _text(when_text)}
+        values = {"when_at": self._future(when_iso, now), "when_text": _text(when_text)}
         return self._change(visit_id, thread_id, values, "a cancelled visit cannot be moved; book a new one")
 
     def cancel(self, visit_id: str, *, thread_id: str | None = None) -> Visit:
@@ -265,9 +269,9 @@ class Visits:
             raise VisitNotFoundError(f"there is no visit {visit_id!r}")
         return visit
 
-    def _future(self, when: str | datetime | None) -> datetime | None:
+    def _future(self, when: str | datetime | None, now: datetime | None = None) -> datetime | None:
         moment = parse_when(when)
-        if moment is not None and moment < self.clock():
+        if moment is not None and moment < (now or self.clock()):
             local = moment.astimezone(DEALER_TZ).strftime("%Y-%m-%d %H:%M")
             raise VisitError(f"{local} has already passed; choose a later time")
         return moment

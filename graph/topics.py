@@ -1,0 +1,95 @@
+"""Offline detection of questions about the dealer (warranty, returns, documents...) and of unknown questions.
+
+A message asks about a topic when it uses the words customers use for it (the section's keywords in
+data/knowledge/) and the knowledge search ranks that section high; a question about nothing we know (no car, no
+budget, no topic) is "unknown": the agent says so and offers an advisor instead of inventing an answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graph.understanding import Understanding
+from graph.understanding.vocab import word_set
+from tools.knowledge import KnowledgeBase
+from tools.text import fold
+
+MAX_TOPICS = 2
+QUESTION = re.compile(
+    r"\?|^\s*(?:que|como|cuando|donde|cual|cuales|cuanto|cuanta|cuantos|por que|se puede|puedo|hay|tienen|aceptan|"
+    r"manejan|hacen|dan|venden|what|how|when|where|which|can|do|does|is|are|will|would)\b"
+)
+CAR_QUESTION_TOPICS = ("car-data",)
+"""Topics that, with a car under discussion, are answered from its inventory record instead."""
+
+
+def is_question(text: str) -> bool:
+    """Whether a message asks something (a question mark, or starts like a question)."""
+    return bool(QUESTION.search(fold(text)))
+
+
+def _keyword_hits(text: str, kb: KnowledgeBase) -> set[str]:
+    """Sections whose keywords appear whole in the message."""
+    folded = " " + " ".join(re.findall(r"[a-z0-9]+", fold(text))) + " "
+    hits: set[str] = set()
+    for section in kb.sections:
+        for keyword in section.keywords:
+            key = " ".join(re.findall(r"[a-z0-9]+", fold(keyword)))
+            if key and f" {key} " in folded:
+                hits.add(section.id)
+                break
+    return hits
+
+
+def detect_topics(text: str, understanding: Understanding, state: Any, kb: KnowledgeBase) -> list[str]:
+    """Knowledge-base section ids the message asks about (at most two), or ["unknown"], or []."""
+    hits = _keyword_hits(text, kb)
+    searching = bool(
+        understanding.brand_texts
+        or understanding.body_type
+        or understanding.max_price
+        or understanding.min_price
+        or understanding.sort
+    )
+    if state.get("selected") or searching:
+        hits -= set(CAR_QUESTION_TOPICS)  # "¿trae carplay?" about a car is answered from its record
+    if understanding.features or understanding.transmission:
+        hits -= set(CAR_QUESTION_TOPICS)
+    if understanding.unsupported and not searching and not state.get("selected"):
+        hits.add("car-data")
+    ranked = [p["id"] for p in kb.search(text, understanding.language, limit=4)]
+    topics = [sid for sid in ranked if sid in hits][:MAX_TOPICS]
+    if not topics and hits:
+        topics = sorted(hits)[:1]
+    if topics:
+        return topics
+    if _unknown_question(text, understanding, state):
+        return ["unknown"]
+    return []
+
+
+def _unknown_question(text: str, understanding: Understanding, state: Any) -> bool:
+    """A question that names no car, no budget, no slot we read and no topic we know ("¿tienen motos?")."""
+    if not is_question(text) or understanding.intent not in ("other", "greeting", "search"):
+        return False
+    words = set(re.findall(r"[a-z]+", fold(text)))
+    if understanding.intent == "search" and (words & word_set("car_words") or state.get("shown")):
+        return False
+    slots = (
+        understanding.brand_texts,
+        understanding.body_type,
+        understanding.max_price,
+        understanding.min_price,
+        understanding.visit_when,
+        understanding.ordinal,
+        understanding.refers_back,
+        understanding.customer_name,
+        understanding.wants_human,
+        understanding.complaint,
+        understanding.haggle,
+        understanding.unsupported,
+        understanding.features,
+        understanding.transmission,
+    )
+    return not any(slots) and len(re.findall(r"\w+", text)) >= 2
