@@ -99,6 +99,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
+    config.set_main_option("file_template", "%%(rev)s")  # revision ids name the files: 0003_leads.py
     if connection is not None:
         config.attributes["connection"] = connection
     return config

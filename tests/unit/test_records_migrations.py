@@ -102,3 +102,15 @@ def test_a_database_that_cannot_be_migrated_is_an_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(OSError):
         migrate(f"sqlite:///{blocker / 'records.sqlite'}")
+
+
+def test_the_records_go_to_database_url_else_next_to_the_inventory_else_to_data_dir(tmp_path: Path) -> None:
+    from graph.settings import Settings
+
+    assert Settings(data_dir=tmp_path).records_database_url == f"sqlite:///{tmp_path / 'records.sqlite'}"
+    replica = "postgresql+psycopg://reader@replica/kavak"
+    assert Settings(data_dir=tmp_path, inventory_url=replica).records_database_url == replica
+    primary = "postgresql+psycopg://agent@primary/kavak"
+    chosen = Settings(data_dir=tmp_path, inventory_url=replica, database_url=primary)
+    assert chosen.records_database_url == primary
+    assert Settings(data_dir=tmp_path, database_url="  ").database_url is None  # blank means unset
