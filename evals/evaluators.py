@@ -6,13 +6,14 @@ Each takes `outputs` (the target's result) and `reference_outputs` (the example'
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from agentevals.trajectory.match import create_trajectory_match_evaluator
 
 from evals.dataset import ACTION_TOOLS
-from graph.grounding import ungrounded_numbers
+from graph.grounding import customer_numbers, numbers_in, ungrounded_numbers
 from tools.text import fold
 
 Evaluator = Callable[..., dict[str, Any]]
@@ -127,13 +128,28 @@ def completion(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> di
     }
 
 
+@functools.lru_cache(maxsize=1)
+def dealer_facts() -> tuple[Any, ...]:
+    """Numbers the dealer's own configuration states (financing terms, knowledge-base facts, opening hours)."""
+    from tools.finance import FinancingTerms
+    from tools.knowledge import KnowledgeBase
+
+    terms = FinancingTerms()
+    kb = KnowledgeBase.load(values=terms.knowledge_values)
+    texts = [f"{s.answer} {s.details}" for s in kb.sections]
+    return (list(terms.allowed_terms), [t // 12 for t in terms.allowed_terms], float(terms.min_down_payment_pct),
+            float(terms.down_payment_pct), float(terms.annual_rate), *[sorted(numbers_in(t)) for t in texts])  # fmt: skip
+
+
 def grounding(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dict[str, Any]:
-    """Every number in each reply comes from the conversation's tool calls (args, outputs) or the customer."""
+    """Every number in each reply comes from the conversation's tool calls (args, outputs), the customer, or the
+    dealer's stated facts (financing terms, knowledge base)."""
     failures: list[str] = []
-    sources: list[Any] = []
+    sources: list[Any] = list(dealer_facts())
     checked = 0
     for i, turn, _ref in _pairs(outputs, reference_outputs):
         sources.append(turn.get("user", ""))
+        sources.append(customer_numbers(turn.get("user", "")))
         for call in turn.get("tool_calls", []):
             sources.extend([call.get("args"), call.get("output")])
         reply = turn.get("reply", "")

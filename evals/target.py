@@ -80,8 +80,14 @@ def count_usage() -> Iterator[UsageCounter]:
         _usage_var.reset(token)
 
 
+EVAL_NOW = "2026-11-25T10:00:00-06:00"
+"""Evaluations run at a fixed time (a Wednesday at 10:00 in Mexico City), so "el sábado a las 11" is always the
+28th: dates in the datasets stay true whenever the suite runs."""
+
+
 def run_conversation(messages: list[str], context: Context | None = None) -> dict[str, Any]:
     """Send each message on a new thread of a fresh graph; per turn: reply, route, tool calls, messages."""
+    context = context or Context(now=EVAL_NOW)
     graph = build_graph(InMemorySaver())
     thread_id = f"eval-{uuid.uuid4().hex[:12]}"
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -10,36 +11,52 @@ from langgraph.graph.state import CompiledStateGraph
 
 from graph.consult import consult
 from graph.context import Context
+from graph.handoff import handoff, hold
+from graph.knowledge_node import knowledge
 from graph.respond import respond
-from graph.routing import route_after_consult, route_after_normalize, route_after_search
+from graph.routing import route_after_consult, route_after_tool, route_start
 from graph.state import InputState, State
-from graph.tool_nodes import finance, normalize, schedule, search
+from graph.tool_nodes import afford, finance, normalize, search
+from graph.visit_nodes import schedule, visits
+from tools.toolkit import Toolkit
 
 GRAPH_NAME = "kavak_sales_agent"
-TOOL_NODES = ("normalize", "search", "finance", "schedule")
+TOOL_NODES = ("knowledge", "normalize", "afford", "search", "finance", "schedule", "visits", "handoff")
+"""Nodes that call tools, in the order a turn's agenda runs them."""
 
 
-def build_builder() -> StateGraph[State, Context, InputState, State]:
-    """The uncompiled graph."""
-    builder = StateGraph(State, context_schema=Context, input_schema=InputState)
-    builder.add_node("consult", consult)
-    builder.add_node("normalize", normalize)
-    builder.add_node("search", search)
-    builder.add_node("finance", finance)
-    builder.add_node("schedule", schedule)
+def build_builder(toolkit: Toolkit | None = None) -> StateGraph[State, Context, InputState, State]:
+    """The uncompiled graph; `toolkit` (default: the process's, from settings) reaches the nodes that need it."""
+    if toolkit is None:
+        from graph.resources import get_toolkit
+
+        toolkit = get_toolkit()
+    nodes = {
+        "knowledge": knowledge,
+        "normalize": normalize,
+        "afford": afford,
+        "search": search,
+        "finance": finance,
+        "schedule": schedule,
+        "visits": visits,
+        "handoff": handoff,
+    }
+    builder = StateGraph(State, context_schema=Context, input_schema=InputState, output_schema=State)
+    builder.add_node("consult", partial(consult, toolkit=toolkit))
+    builder.add_node("hold", partial(hold, toolkit=toolkit), destinations=("consult", END))
+    for name, node in nodes.items():
+        builder.add_node(name, partial(node, toolkit=toolkit))
     builder.add_node("respond", respond)
-    builder.add_edge(START, "consult")
-    builder.add_conditional_edges("consult", route_after_consult, ["respond", "normalize", "finance", "schedule"])
-    builder.add_conditional_edges("normalize", route_after_normalize, ["search", "respond"])
-    builder.add_conditional_edges("search", route_after_search, ["finance", "schedule", "respond"])
-    builder.add_edge("finance", "respond")
-    builder.add_edge("schedule", "respond")
+    builder.add_conditional_edges(START, route_start, ["hold", "consult"])
+    builder.add_conditional_edges("consult", route_after_consult, ["respond", *TOOL_NODES])
+    for name in TOOL_NODES:
+        builder.add_conditional_edges(name, route_after_tool, ["respond", *TOOL_NODES])
     builder.add_edge("respond", END)
     return builder
 
 
 def build_graph(
-    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    checkpointer: BaseCheckpointSaver[Any] | None = None, toolkit: Toolkit | None = None
 ) -> CompiledStateGraph[State, Context, InputState, State]:
     """The compiled agent; pass a checkpointer to keep conversations (LangGraph Server brings its own)."""
-    return build_builder().compile(checkpointer=checkpointer, name=GRAPH_NAME)
+    return build_builder(toolkit).compile(checkpointer=checkpointer, name=GRAPH_NAME)

@@ -54,4 +54,24 @@ def ungrounded_numbers(reply: str, sources: Iterable[Any]) -> set[Decimal]:
     allowed: set[Decimal] = set()
     for source in sources:
         allowed |= numbers_of(source)
+    reply = DATE_TIME.sub(" ", reply)
     return {n for n in numbers_in(reply) if n not in allowed and not (n <= SMALL_NUMBERS_ALLOWED and n == int(n))}
+
+
+def customer_numbers(text: str) -> list[float]:
+    """The numbers a customer wrote, as the parser reads them ("150 mil" → 150000, "4 años" → 4)."""
+    from graph.understanding.language import detect_language
+    from graph.understanding.numbers import canonical_numbers
+    from tools.text import fold
+
+    folded = fold(text or "")
+    _, numbers = canonical_numbers(folded, detect_language(folded))
+    return [n.value for n in numbers] + [n.value * 1000 for n in numbers if 50 <= n.value < 10_000]
+
+
+DATE_TIME = re.compile(
+    r"\b\d{1,2}\s+de\s+[a-záéíóú]+|\b(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december)\s+\d{1,2}\b|\b\d{1,2}:\d{2}\b",
+    re.I,
+)
+"""Dates and times ("28 de noviembre", "November 28", "11:00"): resolved from the customer's words and the clock."""

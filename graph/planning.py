@@ -90,6 +90,11 @@ def plan_turn(u: Understanding, text: str, state: State, context: Context, terms
             steps.add("finance")
         elif not plan.get("candidates"):
             out["pending"] = "finance"
+    if "finance" in steps:  # the payment (or the tool's refusal) answers these already
+        topics = [t for t in topics if t not in ("down-payment", "insurance")]
+        plan["topics"] = topics
+        if not topics:
+            steps.discard("knowledge")
     if intent == "schedule":
         _plan_visit(u, prefs, state, context, notes, out, plan, steps, has_car=car is not None or bool(lookups))
     if u.visit_action or (u.customer_name and state.get("booking") and intent not in ("schedule",)):
@@ -196,8 +201,9 @@ def _plan_visit(
     has_car: bool,
 ) -> None:
     """Book when the car, the day and the hour are known and open; otherwise ask for what is missing."""
+    now = context.clock()
+    earlier = prefs.get("visit_when") if state.get("pending") == "visit_hour" else None
     if u.visit_when:
-        earlier = prefs.get("visit_when") if state.get("pending") == "visit_hour" else None
         prefs["visit_when"] = f"{earlier} {u.visit_when}" if earlier else u.visit_when
         prefs.pop("visit_at", None)
     if not has_car:
@@ -207,11 +213,15 @@ def _plan_visit(
     if not words:
         out["pending"] = "schedule"
         return
-    now = context.clock()
-    moment = resolve_time(fold(words), now)
+    moment = resolve_time(fold(u.visit_when or words), now)
+    if earlier and u.visit_when:  # completing our question: the new words win, the earlier ones fill the gaps
+        before = resolve_time(fold(earlier), now)
+        moment = type(moment)(day=moment.day or before.day, hour=moment.hour or before.hour, part=moment.part)
     if moment.day is None or moment.hour is None:
         out["pending"] = "visit_hour"
         plan["visit_missing"] = "day" if moment.day is None else "hour"
+        if moment.day is not None:
+            plan["visit_day"] = moment.day.isoformat()
         return
     at = datetime.combine(moment.day, moment.hour, tzinfo=now.tzinfo)
     if at <= now:

@@ -1,240 +1,451 @@
-"""Decide what this turn's reply must say (a `ReplyPlan`) and render it from the templates in `prompts/`."""
+"""Decide what this turn's reply says (a `Reply`: its kind, its sections, one question) from the turn's outcomes.
+
+Answer what was asked first (dealer questions, then the cars, the payment or the visit), say what changed or could
+not be done (a car not in stock, a value not accepted, data we do not have), and end with one useful question.
+Templates live in prompts/replies.py; this module only chooses and fills them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from graph.routing import has_concrete_constraint
+from graph.handoff import outside_hours
+from graph.reply_parts import car_details, car_line, day_text, describe_filters, join, money, number, title, when_text
 from graph.state import State
-from prompts.replies import BODY_NAMES, CRITERIA, TEMPLATES
+from prompts.replies import FEATURE_NAMES, TRANSMISSION_NAMES, phrase
+
+ReplyKind = Literal[
+    "notice", "handoff", "knowledge", "unknown", "results", "no_results", "compare", "affordability", "financing",
+    "financing_error", "visit", "car", "ask", "ask_needs", "greet", "thanks", "other", "misunderstood",
+]  # fmt: skip
+FIRST_YEAR, LAST_YEAR = 2012, 2023
 
 
 @dataclass
-class ReplyPlan:
-    """The kind of reply, the facts it may use (tool outputs and preferences) and the pending question."""
+class Reply:
+    """What the reply says: its main kind, its sections in order, and the one question it ends with."""
 
-    kind: str
+    kind: ReplyKind = "other"
+    sections: list[str] = field(default_factory=list)
+    question: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
-    pending: str | None = None
+
+    def text(self) -> str:
+        """The WhatsApp message: the sections, then the question on its own line."""
+        return "\n".join([*(s for s in self.sections if s), *([self.question] if self.question else [])]).strip()
 
 
-GOALS = {
-    "ask_needs": "Ask for the customer's budget and the type of car they want (sedan, hatchback, SUV, pickup).",
-    "greet": "Greet and ask what car they look for and their budget.",
-    "thanks": "Thank them and offer more help.",
-    "empty": "Say the message arrived empty; ask what car they look for.",
-    "injection": "Decline politely: you only help with the inventory, prices come from it; ask what car they want.",
-    "other": "Explain what you can do (find cars, monthly payments, visits); ask budget and car type.",
-    "unknown_brand": "Say that brand is not in the inventory; suggest the makes in FACTS if any; ask again.",
-    "not_in_stock": "Say that brand is not in stock; mention the makes we do have from FACTS; ask preference.",
-    "results": "Present the cars in FACTS (one line each: model, year, km, price) and ask one question.",
-    "no_results": "Say nothing matches exactly; offer the alternatives in FACTS if any; ask one question.",
-    "financing": "Give the financing plan from FACTS: price, down payment, term, monthly payment, rate.",
-    "term_error": "Explain the allowed terms (36, 48, 60, 72 months) and ask which one.",
-    "down_payment_error": "Explain the down payment must be below the car's price; ask for another.",
-    "financing_error": "Say the plan could not be priced; ask to confirm down payment and term.",
-    "ask_which_car": "Ask which car to calculate the payment for.",
-    "ask_which_car_visit": "Ask which car they would like to see.",
-    "ask_when": "Ask what day and time suit them to see the car.",
-    "visit_booked": "Confirm the booked visit with its booking number and car; offer more help.",
-    "visit_error": "Say the visit could not be booked because the car is unavailable; offer similar options.",
-    "reference_missing": "Say that option is not in the list; ask which model.",
-    "car_details": "Describe the selected car from FACTS and ask: payment estimate or visit?",
-}
+class _Writer:
+    """Fills templates in the turn's language and register."""
+
+    def __init__(self, state: State) -> None:
+        self.language = state.get("language", "es")
+        self.formal = bool(state.get("formal"))
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return phrase(key, self.language, self.formal, **values)
 
 
-def plan_reply(state: State) -> ReplyPlan:
-    """What the reply must do this turn, from the turn's tool outputs and the conversation state."""
+def compose(state: State, max_cars: int = 5, now: Any = None) -> Reply:
+    """The reply for this turn's state."""
+    say = _Writer(state)
+    reply = Reply()
+    if state.get("notice"):
+        reply.kind = "notice"
+        reply.sections.append(say(str(state["notice"])))
+        return reply
     understanding = state.get("understanding") or {}
-    intent = understanding.get("intent")
-    selected = state.get("selected")
-    notice = state.get("notice")
-    if notice:
-        return ReplyPlan(notice, pending=state.get("pending"))
-    brand = state.get("brand")
-    if brand is not None and brand.get("make") is None:
+    plan = state.get("plan") or {}
+    if understanding.get("customer_name") and not (state.get("visit") or {}).get("visit_id"):
+        reply.sections.append(say("nice_to_meet", name=understanding["customer_name"]))
+    _knowledge(state, reply, say)
+    if plan.get("handoff_reason"):
+        _handoff(state, reply, say, now)
+        return reply
+    _notes(state, reply, say)
+    _brands(state, reply, say)
+    _results(state, reply, say, max_cars)
+    _financing(state, reply, say)
+    _visit(state, reply, say)
+    _car(state, reply, say)
+    _asks(state, reply, say, max_cars)
+    if not reply.sections and not reply.question:
+        _conversation(state, reply, say)
+    return reply
+
+
+def _knowledge(state: State, reply: Reply, say: _Writer) -> None:
+    found = state.get("knowledge") or {}
+    answers = found.get("answers") or []
+    for answer in answers:
+        reply.sections.append(answer.get("answer") or answer.get("text", ""))
+        reply.question = reply.question or answer.get("next", "")
+    if found.get("place"):
+        branches = found.get("branches") or []
+        if branches:
+            names = join([b["name"] for b in branches], say.language)
+            reply.sections.append(say("branches_in_place", place=found["place"], branches=names,
+                                      opens=branches[0]["opens"], closes=branches[0]["closes"]))  # fmt: skip
+        else:
+            reply.sections.append(say("branches_none", place=found["place"]))
+    if answers:
+        reply.kind = "knowledge"
+    if "unknown" in ((state.get("understanding") or {}).get("topics") or []):
+        reply.kind = "unknown"
+        reply.sections.append(say("unknown_question").split("?")[0].rsplit("¿", 1)[0].strip())
+        reply.question = say("q_advisor")
+
+
+def _handoff(state: State, reply: Reply, say: _Writer, now: Any) -> None:
+    reply.kind = "handoff"
+    reply.question = ""
+    if not state.get("handoff"):
+        reply.sections.append(say("handoff_failed"))
+        return
+    reason = (state.get("plan") or {}).get("handoff_reason")
+    reply.sections.append(say("handoff_complaint" if reason == "complaint" else "handoff_done"))
+    if now is not None and outside_hours(now):
+        reply.sections.append(say("handoff_hours"))
+
+
+def _notes(state: State, reply: Reply, say: _Writer) -> None:
+    unsupported: list[str] = []
+    for note in state.get("notes") or []:
+        kind, _, value = note.partition(":")
+        if kind == "unsupported":
+            unsupported.append(say(f"unsupported_{value}"))
+        elif kind == "rejected":
+            slot, _, raw = value.partition(":")
+            reply.sections.append(_rejected(slot, raw, say))
+        elif kind == "term":
+            months = int(value)
+            key = "rejected_term_years" if months % 12 == 0 else "rejected_term"
+            reply.sections.append(_rejected(key.removeprefix("rejected_"), str(months // 12 if months % 12 == 0 else months), say))
+        elif kind == "visit" and value == "past":
+            reply.sections.append(say("visit_past"))
+        elif kind == "visit" and value.startswith("closed:"):
+            slot = when_text(value.removeprefix("closed:"), say.language)
+            reply.question = say("visit_closed", slot=slot)
+    if unsupported:
+        reply.sections.append(say("unsupported", what=join(unsupported, say.language)))
+
+
+def _rejected(slot: str, raw: str, say: _Writer) -> str:
+    terms = [36, 48, 60, 72]
+    values = {"terms_years": join([str(t // 12) for t in terms], say.language).replace(" y ", " o ").replace(" and ", " or "),
+              "terms_months": join([str(t) for t in terms], say.language).replace(" y ", " o ").replace(" and ", " or "),
+              "min_pct": "10", "first": FIRST_YEAR, "last": LAST_YEAR}  # fmt: skip
+    if slot in ("price", "max_price", "down_payment"):
+        raw = money(raw) if raw.lstrip("-").isdigit() else raw
+    key = f"rejected_{slot}" if f"rejected_{slot}" in _keys(say) else "rejected_price"
+    return say(key, value=raw, **values)
+
+
+def _keys(say: _Writer) -> set[str]:
+    from prompts.replies import TEMPLATES
+
+    return set(TEMPLATES.get(say.language, TEMPLATES["es"]))
+
+
+def _brands(state: State, reply: Reply, say: _Writer) -> None:
+    mentions = (state.get("understanding") or {}).get("brand_texts") or []
+    for index, brand in enumerate(state.get("brands") or []):
         if brand.get("method") == "not_in_stock":
-            return ReplyPlan("not_in_stock", {"requested": brand["requested_make"], "makes": brand["suggestions"]})
-        return ReplyPlan("unknown_brand", {"written": understanding.get("brand_text"), "makes": brand["suggestions"]})
-    if (financing := state.get("financing")) is not None:
-        return _financing_plan(financing)
-    if (visit := state.get("visit")) is not None:
-        if "error" in visit:
-            return ReplyPlan("visit_error", {"visit": visit})
-        return ReplyPlan("visit_booked", {"visit": visit})
-    if (outcome := state.get("search")) is not None and not (intent in ("finance", "schedule") and selected):
-        plan = _search_plan(outcome, state)
-        plan.pending = intent if intent in ("finance", "schedule") else state.get("pending")
-        return plan
-    if intent == "finance":
-        return ReplyPlan("ask_which_car", pending="finance")
-    if intent == "schedule":
-        if not selected:
-            return ReplyPlan("ask_which_car_visit", pending="schedule")
-        return ReplyPlan("ask_when", {"car": selected}, pending="schedule")
-    if intent == "greeting":
-        return ReplyPlan("greet")
-    if intent == "thanks":
-        return ReplyPlan("thanks")
-    if intent == "search" and not has_concrete_constraint(state.get("preferences") or {}, understanding):
-        return ReplyPlan("ask_needs")
-    if selected and (understanding.get("ordinal") or understanding.get("brand_text")):
-        return ReplyPlan("car_details", {"car": selected})
-    return ReplyPlan("other", pending=state.get("pending"))
+            requested = " ".join(p for p in (brand.get("requested_make"), brand.get("requested_model")) if p)
+            reply.sections.append(say("not_in_stock_make", requested=requested,
+                                      makes=join(brand.get("suggestions") or [], say.language)))  # fmt: skip
+            reply.question = say("q_no_results")
+        elif brand.get("make") is None:
+            makes = brand.get("suggestions") or []
+            suggestion = say("suggestion", makes=join(makes, say.language)) if makes else ""
+            written = (brand.get("matched_text") or (mentions[index] if index < len(mentions) else ""))[:40]
+            reply.sections.append(say("unknown_brand", written=written, suggestion=suggestion))
+            reply.question = reply.question or say("q_brand")
+        elif brand.get("requested_model"):
+            reply.sections.append(say("not_in_stock_model", requested=brand["requested_model"]))
 
 
-def _financing_plan(financing: dict[str, Any]) -> ReplyPlan:
-    car = financing.get("car") or {}
-    error = financing.get("error")
-    if error is None:
-        return ReplyPlan("financing", {"plan": financing, "car": car})
-    if "term_months" in error:
-        return ReplyPlan(
-            "term_error",
-            {"car": car, "allowed_terms_months": financing.get("allowed_terms_months")},
-            pending="finance",
-        )
-    if "down_payment" in error:
-        return ReplyPlan("down_payment_error", {"car": car}, pending="finance")
-    return ReplyPlan("financing_error", {"car": car}, pending="finance")
+def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
+    preferences = state.get("preferences") or {}
+    plans = {p["car"]["stock_id"]: p for p in state.get("financing") or [] if "error" not in p and p.get("car")}
+    for outcome in state.get("searches") or []:
+        if outcome.get("skipped"):
+            continue
+        purpose = outcome.get("purpose")
+        if purpose == "compare":
+            continue
+        if purpose == "lookup":
+            _lookup(outcome, state, reply, say, max_cars)
+            continue
+        cars = outcome.get("cars") or []
+        around = preferences.get("around_price") if "min_price" in outcome["filters"] or "max_price" in outcome["filters"] else None
+        subject, conditions = describe_filters(outcome["filters"], say.language, around)
+        if outcome.get("affordable"):
+            _affordability(state, reply, say)
+        if not cars:
+            reply.kind = "no_results"
+            criteria = f"{say('results_header', total='', cars='', subject=subject, conditions=conditions, lead='')}"
+            wanted = _criteria_words(subject, conditions, say)
+            reply.sections.append(say("no_results", criteria=wanted) if criteria else "")
+            alternatives = outcome.get("alternatives") or []
+            if alternatives:
+                reply.sections.append(say("alternatives"))
+                reply.sections += [car_line(i, c, say.language) for i, c in enumerate(alternatives[:max_cars], 1)]
+            elif outcome.get("exclude"):
+                reply.sections[-1] = say("none_left")
+            reply.question = say("q_no_results")
+            continue
+        reply.kind = "results"
+        sort = outcome.get("sort") or "price_asc"
+        total = outcome.get("total", len(cars))
+        if sort != "price_asc" and len(state.get("searches") or []) == 1 and (total == 1 or "sort" in str(state.get("understanding"))):
+            top = cars[0]
+            reply.sections.append(say("superlative_one", lead=say(f"superlative_{sort}"), name=title(top),
+                                      version=top.get("version", "").strip(), km=f"{top['km']:,}", price=money(top["price"])))  # fmt: skip
+        else:
+            shown = cars[:max_cars]
+            lead = _lead(sort, total, len(shown), outcome, say)
+            word = say("car_word_one") if total == 1 else say("car_word_many")
+            reply.sections.append(say("results_header", total=total, cars=word, subject=subject, conditions=conditions, lead=lead))
+            reply.sections += [
+                car_line(i, c, say.language, money(plans[c["stock_id"]]["monthly_payment"], True) if c["stock_id"] in plans else None)
+                for i, c in enumerate(shown, 1)
+            ]
+        cash = bool(preferences.get("cash"))
+        reply.question = say("q_affordability") if outcome.get("affordable") else say("q_results_cash" if cash else "q_results")
 
 
-def _search_plan(outcome: dict[str, Any], state: State) -> ReplyPlan:
-    facts = {
-        "filters": outcome.get("filters", {}),
-        "total": outcome.get("total", 0),
-        "cars": state.get("shown", []),
-    }
+def _criteria_words(subject: str, conditions: str, say: _Writer) -> str:
+    from prompts.replies import CRITERIA
+
+    cars = CRITERIA[say.language]["cars"]
+    if say.language == "es":
+        return f"{cars}{subject}{conditions}".strip()
+    return f"{subject.strip()} {cars}{conditions}".strip()
+
+
+def _lead(sort: str, total: int, shown: int, outcome: dict[str, Any], say: _Writer) -> str:
+    if (outcome.get("filters") or {}).get("min_price") and outcome.get("stretch"):
+        return say("results_lead_new")
+    if sort != "price_asc":
+        return say(f"results_lead_{sort}")
+    if total == 1:
+        return say("results_lead_one")
+    return say("results_lead_many") if total > shown else say("results_lead_few")
+
+
+def _lookup(outcome: dict[str, Any], state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
+    cars = outcome.get("cars") or []
+    if state.get("selected") and outcome.get("found"):
+        return  # the one car named: its payment, visit or details follow
+    choices = cars if outcome.get("found") else outcome.get("alternatives") or []
+    if not choices:
+        reply.kind = "no_results"
+        subject, conditions = describe_filters(outcome["filters"], say.language)
+        reply.sections.append(say("no_results", criteria=_criteria_words(subject, conditions, say)))
+        reply.question = say("q_no_results")
+        return
+    reply.kind = "ask"
     if outcome.get("found"):
-        return ReplyPlan("results", facts)
-    return ReplyPlan("no_results", facts)
+        reply.sections.append(say("which_car_of", count=len(choices)))
+    else:
+        subject, conditions = describe_filters(outcome["filters"], say.language)
+        reply.sections.append(say("lookup_missing", wanted=f"{subject.strip()}{conditions}".removeprefix("de ").strip()))
+    reply.sections += [car_line(i, c, say.language) for i, c in enumerate(choices[:max_cars], 1)]
+    reply.question = say("q_which_of")
 
 
-def money(amount: Any, decimals: bool = False) -> str:
-    """Pesos as customers read them: $226,999 or $4,605.82."""
-    value = Decimal(str(amount))
-    if decimals:
-        return f"${value:,.2f}"
-    return f"${value:,.0f}" if value == value.to_integral_value() else f"${value:,.2f}"
+def _affordability(state: State, reply: Reply, say: _Writer) -> None:
+    result = state.get("affordability") or {}
+    if "error" in result:
+        reply.sections.append(say("affordability_error"))
+        return
+    values = {"monthly": money(result["monthly_payment"], True), "months": result["term_months"],
+              "max_price": money(result["max_price"])}  # fmt: skip
+    if result.get("down_payment") is not None:
+        reply.sections.append(say("affordability", down=money(result["down_payment"]), **values))
+    else:
+        reply.sections.append(say("affordability_pct", pct=number(result["down_payment_pct"]), **values))
+    reply.kind = "affordability"
 
 
-def render(plan: ReplyPlan, language: str, max_cars: int = 5) -> str:
-    """The templated reply for a plan (offline mode, and the fallback of the model's reply)."""
-    t = TEMPLATES.get(language, TEMPLATES["es"])
-    facts = plan.facts
-    kind = plan.kind
-    if kind in ("results", "no_results"):
-        return _render_search(plan, language, max_cars)
-    if kind == "unknown_brand":
-        makes = facts.get("makes") or []
-        suggestion = t["suggestion"].format(makes=_join(makes, language)) if makes else ""
-        return t["unknown_brand"].format(written=(facts.get("written") or "")[:40], suggestion=suggestion)
-    if kind == "not_in_stock":
-        return t["not_in_stock"].format(requested=facts["requested"], makes=_join(facts["makes"], language))
-    if kind == "financing":
-        p = facts["plan"]
-        months = int(p["term_months"])
-        return t["financing"].format(
-            car=_title(facts["car"]),
-            price=money(p["price"]),
-            pct=_number(p["down_payment_pct"]),
-            down=money(p["down_payment"], decimals=True),
-            years=_number(Decimal(months) / 12),
-            months=months,
-            monthly=money(p["monthly_payment"], decimals=True),
-            rate=_number(Decimal(p["annual_rate"]) * 100),
-        )
-    if kind in ("term_error", "down_payment_error", "ask_when", "car_details"):
-        car = facts.get("car") or {}
-        if kind == "car_details":
-            return _render_car_details(car, language)
-        return t[kind].format(car=_title(car), price=money(car.get("price", 0)))
-    if kind == "visit_booked":
-        visit = facts["visit"]
+def _financing(state: State, reply: Reply, say: _Writer) -> None:
+    plans = state.get("financing") or []
+    searches = state.get("searches") or []
+    if not plans or any(s.get("affordable") for s in searches):
+        return
+    if any(s.get("purpose") == "compare" for s in searches):
+        _compare(plans, state, reply, say)
+        return
+    plan = plans[-1]
+    car = plan.get("car") or {}
+    error = plan.get("error")
+    if error is None:
+        months = int(plan["term_months"])
+        reply.kind = "financing"
+        reply.sections.append(say("financing", car=title(car), price=money(plan["price"]), pct=number(plan["down_payment_pct"]),
+                                  down=money(plan["down_payment"], True), years=number(months / 12), months=months,
+                                  monthly=money(plan["monthly_payment"], True), rate=number(float(plan["annual_rate"]) * 100)))  # fmt: skip
+        reply.question = say("q_financing")
+        return
+    reply.kind = "financing_error"
+    terms = plan.get("allowed_terms_months") or [36, 48, 60, 72]
+    years = join([str(t // 12) for t in terms], say.language).replace(" y ", " o ").replace(" and ", " or ")
+    months = join([str(t) for t in terms], say.language).replace(" y ", " o ").replace(" and ", " or ")
+    if "term_months" in error:
+        reply.sections.append(say("term_error", terms_years=years, terms_months=months))
+        reply.question = say("q_term", car=title(car))
+    elif "at least" in error:
+        minimum = float(plan.get("min_down_payment_pct") or 10)
+        reply.sections.append(say("down_payment_min", min_pct=number(minimum), car=title(car),
+                                  min_amount=money(round(car.get("price", 0) * minimum / 100, 2), True)))  # fmt: skip
+        reply.question = say("q_down_payment")
+    elif "down_payment" in error:
+        reply.sections.append(say("down_payment_error", car=title(car), price=money(car.get("price", 0))))
+        reply.question = say("q_down_payment")
+    else:
+        reply.sections.append(say("financing_error"))
+        reply.question = say("q_financing_error")
+
+
+def _compare(plans: list[dict[str, Any]], state: State, reply: Reply, say: _Writer) -> None:
+    good = [p for p in plans if "error" not in p]
+    if not good:
+        return
+    reply.kind = "compare"
+    first = good[0]
+    reply.sections.append(say("compare_header", pct=number(first["down_payment_pct"]), months=first["term_months"]))
+    for plan in good:
+        car = plan["car"]
+        reply.sections.append(say("compare_line", name=title(car), km=f"{car['km']:,}", price=money(car["price"]),
+                                  monthly=money(plan["monthly_payment"], True)))  # fmt: skip
+    cars = [p["car"] for p in good]
+    budget = (state.get("preferences") or {}).get("max_price")
+    fitting = [c for c in cars if budget and c["price"] <= budget]
+    if budget and len(fitting) == 1:
+        reply.sections.append(say("compare_budget", budget=money(budget), car=title(fitting[0])))
+    elif len(cars) > 1:
+        cheapest = min(cars, key=lambda c: c["price"])
+        reply.sections.append(say("compare_cheaper", car=title(cheapest)))
+        newest = max(cars, key=lambda c: (c["year"], -c["km"]))
+        if newest is not cheapest and newest["km"] == min(c["km"] for c in cars):
+            reply.sections.append(say("compare_newer", car=title(newest)))
+    reply.question = say("q_compare")
+
+
+def _visit(state: State, reply: Reply, say: _Writer) -> None:
+    visit = state.get("visit")
+    if not visit:
+        return
+    reply.kind = "visit"
+    action = visit.get("action")
+    when = when_text(visit.get("when_iso"), say.language, visit.get("when"))
+    if visit.get("error") == "no booking" or (action in ("cancel", "reschedule") and "this conversation has no" in str(visit.get("error"))):
+        reply.sections.append(say("visit_none"))
+        reply.question = say("q_which_car_visit")
+    elif visit.get("error") == "closed":
+        reply.question = say("visit_closed", slot=when_text(visit.get("when_iso"), say.language))
+    elif visit.get("missing"):
+        reply.question = say("q_day") if visit["missing"] == "day" else say("q_hour", day=say("q_day"))
+    elif visit.get("error"):
+        reply.sections.append(say("visit_error"))
+        reply.question = say("q_no_results")
+    elif action == "book":
         name = visit.get("customer_name")
-        name_part = f", {name}" if name else ""
-        when = visit.get("when")
-        when_part = f" ({when})" if when else ""
-        return t["visit_booked"].format(name=name_part, car=visit["car"], when=when_part, visit_id=visit["visit_id"])
-    return t[kind]
+        reply.sections.append(say("visit_booked", name=f", {name}" if name else "", car=visit["car"], when=when, visit_id=visit["visit_id"]))
+        reply.question = say("q_visit_booked")
+    elif action == "reschedule":
+        reply.sections.append(say("visit_moved", car=visit["car"], when=when, visit_id=visit["visit_id"]))
+        reply.question = say("q_visit_booked")
+    elif action == "cancel":
+        reply.sections.append(say("visit_cancelled", car=visit["car"], visit_id=visit["visit_id"]))
+        reply.question = say("q_visit_other")
+    else:
+        found = visit.get("visits") or []
+        if not found:
+            name = (state.get("understanding") or {}).get("customer_name")
+            reply.sections.append(say("visit_none_named", name=name) if name else say("visit_none"))
+            reply.question = say("q_which_car_visit")
+            return
+        booked = found[0]
+        booked_when = when_text(booked.get("when_iso"), say.language, booked.get("when"))
+        key = "visit_named" if action == "name" else "visit_status" if booked.get("when_iso") else "visit_status_undated"
+        reply.sections.append(say(key, car=booked["car"], when=booked_when, visit_id=booked["visit_id"],
+                                  name=booked.get("customer_name") or ""))  # fmt: skip
+        reply.question = say("q_visit_booked")
 
 
-def _render_search(plan: ReplyPlan, language: str, max_cars: int) -> str:
-    t = TEMPLATES.get(language, TEMPLATES["es"])
-    facts = plan.facts
-    cars = facts.get("cars", [])[:max_cars]
-    subject, conditions = describe_filters(facts.get("filters", {}), language)
-    lines = [
-        t["results_line"].format(
-            n=i, make=c["make"], model=c["model"], year=c["year"], km=f"{c['km']:,}", price=money(c["price"])
-        )
-        for i, c in enumerate(cars, start=1)
-    ]
-    if plan.kind == "results":
-        total = facts.get("total", len(cars))
-        lead = t["results_lead_many"] if total > len(cars) else t["results_lead_few"]
-        word = t["car_word_one"] if total == 1 else t["car_word_many"]
-        header = t["results_header"].format(total=total, cars=word, subject=subject, conditions=conditions, lead=lead)
-        return "\n".join([header, *lines, t["results_question"]])
-    cars_word = CRITERIA[language]["cars"]
-    wanted = f"{cars_word}{subject}{conditions}" if language == "es" else f"{subject.strip()} {cars_word}{conditions}"
-    text = t["no_results"].format(criteria=wanted.strip())
-    if lines:
-        return "\n".join([text, t["alternatives"], *lines, t["no_results_question"]])
-    return f"{text} {t['no_results_question']}"
+def _car(state: State, reply: Reply, say: _Writer) -> None:
+    plan = state.get("plan") or {}
+    car = state.get("selected")
+    if not car or reply.kind in ("financing", "financing_error", "visit", "results", "compare", "ask"):
+        return
+    understanding = state.get("understanding") or {}
+    asked = list(understanding.get("asks_features") or []) + list(understanding.get("features") or [])
+    if plan.get("asks_about_car") and (asked or understanding.get("transmission")):
+        for feature in dict.fromkeys(asked):
+            if feature in ("bluetooth", "car_play"):
+                key = "feature_yes" if car.get(feature) else "feature_no"
+                reply.sections.append(say(key, car=title(car), feature=FEATURE_NAMES[say.language][feature]))
+        if understanding.get("transmission") or "transmission" in asked:
+            if car.get("transmission"):
+                reply.sections.append(say("transmission_known", car=title(car), transmission=TRANSMISSION_NAMES[say.language][car["transmission"]]))
+            else:
+                reply.sections.append(say("transmission_unknown", car=title(car), version=car.get("version", "")))
+        reply.kind = "car"
+        reply.question = say("q_car_details")
+    elif plan.get("picks") and plan.get("intent") not in ("finance", "schedule"):
+        reply.kind = "car"
+        reply.sections.append(car_details(car, say.language, say.formal))
+        reply.question = say("q_car_details")
 
 
-def _render_car_details(car: dict[str, Any], language: str) -> str:
-    extras = []
-    if car.get("car_play"):
-        extras.append("CarPlay")
-    if car.get("bluetooth"):
-        extras.append("Bluetooth")
-    if language == "en":
-        with_part = f" with {' and '.join(extras)}" if extras else ""
-        return (
-            f"The {_title(car)} {car.get('version', '')} has {car['km']:,} km{with_part} and costs "
-            f"{money(car['price'])}. Shall I estimate the monthly payment, or book a visit to see it?"
-        )
-    with_part = f", con {' y '.join(extras)}" if extras else ""
-    return (
-        f"El {_title(car)} {car.get('version', '')} tiene {car['km']:,} km{with_part} y cuesta "
-        f"{money(car['price'])}. ¿Te calculo la mensualidad o agendamos una visita para que lo conozcas?"
-    )
+def _asks(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
+    pending = state.get("pending")
+    plan = state.get("plan") or {}
+    car = state.get("selected")
+    if plan.get("candidates"):
+        reply.kind = "ask"
+        reply.sections.append(say("which_car_of", count=len(plan["candidates"])))
+        reply.sections += [car_line(i, c, say.language) for i, c in enumerate(plan["candidates"][:max_cars], 1)]
+        reply.question = say("q_which_of")
+    elif pending == "finance" and not state.get("financing"):
+        reply.kind = "ask" if reply.kind == "other" else reply.kind
+        reply.question = say("q_which_car") if not car else say("q_down_payment")
+    elif pending == "schedule" and not state.get("visit"):
+        reply.kind = "ask" if reply.kind == "other" else reply.kind
+        reply.question = say("q_when", car=title(car)) if car else say("q_which_car_visit")
+    elif pending == "visit_hour" and not state.get("visit") and not reply.question:
+        reply.kind = "ask"
+        if plan.get("visit_day") and car:
+            reply.question = say("q_hour_car", day=day_text(plan["visit_day"], say.language), car=title(car))
+        elif plan.get("visit_day"):
+            reply.question = say("q_hour", day=day_text(plan["visit_day"], say.language))
+        else:
+            reply.question = say("q_day")
 
 
-def describe_filters(filters: dict[str, Any], language: str) -> tuple[str, str]:
-    """The search criteria in words: (" de Chevrolet", " de hasta $300,000"); each part starts with a space or is ""."""
-    words = CRITERIA[language]
-    parts: list[str] = []
-    name = " ".join(str(filters[k]) for k in ("make", "model") if filters.get(k))
-    body = BODY_NAMES[language].get(filters.get("body_type") or "", "")
-    subject = " ".join(p for p in (name, body) if p)
-    for key in ("max_price", "min_price"):
-        if filters.get(key) is not None:
-            parts.append(words[key].format(v=money(filters[key])))
-    for key in ("min_year", "max_year"):
-        if filters.get(key) is not None:
-            parts.append(words[key].format(v=filters[key]))
-    if filters.get("max_km") is not None:
-        parts.append(words["max_km"].format(v=f"{filters['max_km']:,}"))
-    return (words["subject"].format(v=subject) if subject else "", (" " + " ".join(parts)) if parts else "")
+def _conversation(state: State, reply: Reply, say: _Writer) -> None:
+    understanding = state.get("understanding") or {}
+    intent = (state.get("plan") or {}).get("intent") or understanding.get("intent")
+    if reply.sections and reply.question:
+        return
+    if int(state.get("misunderstood") or 0) >= 1 and intent == "other":
+        reply.kind = "misunderstood"
+        reply.sections.append(say("misunderstood"))
+    elif intent == "greeting":
+        reply.kind = "greet"
+        reply.sections.append(say("greet"))
+    elif intent == "thanks":
+        reply.kind = "thanks"
+        reply.sections.append(say("thanks"))
+    elif intent in ("search", "finance", "schedule") and not reply.sections:
+        reply.kind = "ask_needs"
+        reply.sections.append(say("ask_needs"))
+    elif not reply.sections:
+        reply.kind = "other"
+        reply.sections.append(say("other"))
 
 
-def _title(car: dict[str, Any]) -> str:
-    return " ".join(str(car[k]) for k in ("make", "model", "year") if car.get(k))
-
-
-def _number(value: Any) -> str:
-    number = Decimal(str(value))
-    return f"{number:f}".rstrip("0").rstrip(".") if "." in f"{number:f}" else f"{number:f}"
-
-
-def _join(items: list[str], language: str) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    conj = " and " if language == "en" else " y "
-    return ", ".join(items[:-1]) + conj + items[-1]
+__all__ = ["Reply", "ReplyKind", "compose", "day_text", "money"]

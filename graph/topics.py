@@ -24,6 +24,22 @@ CAR_QUESTION_TOPICS = ("car-data",)
 """Topics that, with a car under discussion, are answered from its inventory record instead."""
 
 
+HOURS_QUESTION = re.compile(r"\b(?:horario|horarios|abren|cierran|hours|open|close|closing)\b")
+
+
+def _phrase_hit(text: str, kb: KnowledgeBase, sections: set[str]) -> bool:
+    """Whether a keyword of several words ("a cuenta", "sin enganche") appears whole: a topic without a question."""
+    folded = " " + " ".join(re.findall(r"[a-z0-9]+", fold(text))) + " "
+    for section in kb.sections:
+        if section.id not in sections:
+            continue
+        for keyword in section.keywords:
+            key = " ".join(re.findall(r"[a-z0-9]+", fold(keyword)))
+            if " " in key and f" {key} " in folded:
+                return True
+    return False
+
+
 def is_question(text: str) -> bool:
     """Whether a message asks something (a question mark, or starts like a question)."""
     return bool(QUESTION.search(fold(text)))
@@ -58,6 +74,10 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         hits -= set(CAR_QUESTION_TOPICS)
     if understanding.unsupported and not searching and not state.get("selected"):
         hits.add("car-data")
+    if (understanding.intent == "schedule" or understanding.visit_when) and not HOURS_QUESTION.search(fold(text)):
+        hits.discard("opening-hours")  # "el sábado en la mañana" books a visit; it does not ask our hours
+    if not is_question(text) and not _phrase_hit(text, kb, hits):
+        return []
     ranked = [p["id"] for p in kb.search(text, understanding.language, limit=4)]
     topics = [sid for sid in ranked if sid in hits][:MAX_TOPICS]
     if not topics and hits:

@@ -14,7 +14,7 @@ import json
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 8000
 """Longer messages are cut before they reach the graph (WhatsApp itself caps bodies at 1,600)."""
+TurnStatus = Literal["answered", "handed_off", "waiting_for_human"]
 MESSAGE_ID_PREFIX = "turn-"
 """The customer's message of turn `t` is stored with id `turn-<t>`: the mark that turn `t` was committed."""
 
@@ -39,6 +40,9 @@ class TurnResult:
     reply: str
     route: list[str] = field(default_factory=list)
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    status: TurnStatus = "answered"
+    """answered; handed_off (this turn passed the thread to a person); waiting_for_human (a person holds the
+    thread: the agent stored the message and said nothing, or one waiting note)."""
     replayed: bool = False
     """True when the turn had been committed before: nothing ran (empty route), the stored reply is returned."""
 
@@ -93,6 +97,10 @@ def run_turn(
             _undo(graph, config, before)
         raise
     result.tool_calls = list(calls.values())
+    if "hold" in result.route and "consult" not in result.route:
+        result.status = "waiting_for_human"
+    elif "handoff" in result.route and any(c["name"] == "request_human" and "error" not in (c["output"] or {}) for c in result.tool_calls):
+        result.status = "handed_off"
     return result
 
 

@@ -43,6 +43,7 @@ class Passage(TypedDict):
 
     id: str
     title: str
+    answer: str
     text: str
     next: str
     facts: list[str]
@@ -65,7 +66,9 @@ class Section:
     def passage(self, score: float) -> Passage:
         """The section as a search result."""
         text = f"{self.answer} {self.details}".strip()
-        return Passage(id=self.id, title=self.title, text=text, next=self.next, facts=list(self.facts), score=score)
+        return Passage(
+            id=self.id, title=self.title, answer=self.answer, text=text, next=self.next, facts=list(self.facts), score=score
+        )
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def _accept(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], sure_makes: 
     capital = not shouting(raw) and _capitalised_mid(raw, hit.start)
     next_to_make = any(
         tokens[i][0] in sure_makes for i in (hit.first - 1, hit.last) if 0 <= i < len(tokens)
-    ) and target.make in sure_makes
+    ) and fold(target.make) in sure_makes
     if target.method == "fuzzy":
         if len(tokens[hit.first][0]) < 5 and not (next_to_make or _car_context(tokens, hit.first, hit.last, lang_es)):
             return False
@@ -185,7 +185,7 @@ def _unknown_names(
             found.append((start, end))
             continue
         capital = use_caps and _capitalised_mid(raw, start)
-        if not capital or is_ordinary_word(word) or prev not in articles | verbs:
+        if not capital or is_ordinary_word(word) or word in _body_words() or prev not in articles | verbs:
             continue
         if (prev == "a" and lang == "es") or prev in places or (prev == "de" and k > 1 and tokens[k - 2][0] in place_verbs):
             continue
@@ -193,6 +193,17 @@ def _unknown_names(
             continue
         found.append((start, end))
     return found
+
+
+@functools.lru_cache(maxsize=1)
+def _body_words() -> frozenset[str]:
+    """Plain words of the body-type cues ("suv", "sedan", "pickup"), never unknown car names."""
+    words: set[str] = set()
+    for phrases in cue("body").values():
+        for item in phrases:
+            words |= {w.strip("?").rstrip("s?") for w in str(item).replace("_", " ").split() if w.isalpha() or w.endswith("s?")}
+            words |= {w for w in str(item).replace("_", "").split() if w.isalpha()}
+    return frozenset(words)
 
 
 def _is_person(raw: str, tokens: list[tuple[str, int, int]], k: int) -> bool:
