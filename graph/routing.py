@@ -36,8 +36,21 @@ def allowed(step: Step, state: State) -> bool:
     if step in SEARCH_STEPS:
         return has_concrete_constraint(state.get("preferences") or {}, state.get("understanding") or {})
     if step in CAR_STEPS:
-        return bool(state.get("selected") or state.get("lookups"))
+        return _has_car(step, state)
     return True
+
+
+def _has_car(step: Step, state: State) -> bool:
+    """A payment or a visit needs a car: the one selected, one a pending lookup may find, or (payments only) the
+    cars compared or listed under a monthly budget."""
+    if state.get("selected"):
+        return True
+    searches = state.get("searches") or []
+    if not searches:
+        return bool(state.get("lookups"))
+    return step == "finance" and any(
+        (o.get("purpose") == "compare" or o.get("affordable")) and o.get("cars") for o in searches
+    )
 
 
 def next_step(state: State) -> Node:

@@ -20,8 +20,8 @@ MIN_BARE_MONEY = 10_000
 MAX_MONEY = 100_000_000
 FIRST_YEAR, LAST_YEAR = 1990, 2035
 MILES_TO_KM = 1.609
-PRICE_CONTEXT_MAX = 9_999
-"""A bare number at most this big after a budget cue ("hasta 400") is in thousands of pesos."""
+PRICE_CONTEXT_MAX = 999
+"""A bare number this small after a budget or down-payment cue ("hasta 400", "damos 50") is in thousands of pesos."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,9 @@ class _Cues:
     money_after: re.Pattern[str]
     max_before: re.Pattern[str]
     offer_before: re.Pattern[str]
+    offer_after: re.Pattern[str]
+    km_not_min_before: re.Pattern[str]
+    monthly_bound_before: re.Pattern[str]
     min_before: re.Pattern[str]
     min_strict_before: re.Pattern[str]
     around_before: re.Pattern[str]
@@ -93,6 +96,12 @@ def cues() -> _Cues:
         money_after=starts("money.words_after", r"^\s*"),
         max_before=before("money.max_before"),
         offer_before=before("money.offer_before"),
+        offer_after=starts("money.offer_after", r"^\s*(?:mil|k|pesos)?\s*"),
+        km_not_min_before=re.compile(r"\b" + alternation(cue("km.not_min_before")) + r"\s*$"),
+        monthly_bound_before=re.compile(
+            r"\b(?:mensualidad(?:es)?|pagos?\s+mensual(?:es)?|al\s+mes|monthly(?:\s+payment)?|per\s+month|a\s+month)"
+            r"\b[^.?!;]{0,40}" + alternation(cue("money.max_before")) + fill
+        ),
         min_before=before("money.min_before"),
         min_strict_before=before("money.min_strict_before"),
         around_before=re.compile(
@@ -216,9 +225,10 @@ def term_months(c: str, n: Num) -> int | None:
 
 
 def is_monthly(c: str, n: Num) -> bool:
-    """An amount per month ('5 mil al mes', 'mensualidades de 6 mil'), which is not a price."""
+    """An amount per month ('5 mil al mes', 'mensualidades de 6 mil', 'la mensualidad no puede pasar de 5 mil')."""
     k = cues()
-    return bool(k.monthly_after.match(_after(c, n)) or k.monthly_before.search(_before(c, n)))
+    before = _before(c, n)
+    return bool(k.monthly_after.match(_after(c, n)) or k.monthly_before.search(before) or k.monthly_bound_before.search(before))
 
 
 def is_price_claim(before: str) -> bool:

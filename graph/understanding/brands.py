@@ -19,7 +19,8 @@ from tools.text import fold, is_ordinary_word
 FUZZY_ANYWHERE = 0.85
 """A typo of a name counts anywhere at this similarity; below it only next to a make or a car word."""
 OWNED_BEFORE = re.compile(
-    r"\b(?:tengo|traigo|mi|my|i\s+have|i\s+own|i\s+drive|doy|dar(?:ia)?|vender|vendo|sell|selling|trade(?:\s+in)?|"
+    r"\b(?:tengo|traigo|tenemos|mi|my|our|nuestro|nuestra|cabemos\s+en|i\s+have|we\s+have|i\s+own|i\s+drive|doy|"
+    r"dar(?:ia)?|vender|vendo|sell|selling|trade(?:\s+in)?|"
     r"entregar|entrego|a\s+cuenta\s+(?:mi|un|una))\s+(?:un|una|el|la|a|an|my|mi)?\s*$"
 )
 OWNED_AFTER = re.compile(
@@ -137,7 +138,9 @@ def brand_mentions(raw: str, catalog: BrandCatalog | None, lang: str) -> list[Me
         accepted = _coordinated(hits, accepted, tokens)
     spans = _merge([(h.start, h.end) for h in accepted], folded)
     spans = sorted(spans + _unknown_names(raw, folded, tokens, spans, lang))
-    return [_mention(raw, folded, start, end) for start, end in spans]
+    mentions = [_mention(raw, folded, start, end) for start, end in spans]
+    owned = {fold(m.text) for m in mentions if m.owned}  # "no cabemos en el Aveo ... damos el Aveo a cuenta"
+    return [Mention(m.start, m.end, m.text, m.owned or fold(m.text) in owned) for m in mentions]
 
 
 def _coordinated(hits: list[Hit], accepted: list[Hit], tokens: list[tuple[str, int, int]]) -> list[Hit]:

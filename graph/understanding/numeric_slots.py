@@ -14,6 +14,7 @@ from graph.understanding.amounts import (
     LAST_YEAR,
     MAX_MONEY,
     MILES_TO_KM,
+    MIN_BARE_MONEY,
     MIN_MONEY,
     PRICE_CONTEXT_MAX,
     _after,
@@ -29,6 +30,7 @@ from graph.understanding.amounts import (
 )
 from graph.understanding.numbers import Num
 
+MIN_MONTHLY = 500
 AROUND_MARGIN = 0.10
 """An "around" budget searches this far either side of the amount (the reply repeats the amount as said)."""
 YEAR_WORD_BEFORE = re.compile(r"\b(?:ano|anio|modelo|model|year|del)\s*:?\s*$")
@@ -82,6 +84,8 @@ def _classify(c: str, nums: list[Num], i: int, lang: str, slots: dict[str, Any])
             return 1
     if cues().down_pct_before.search(_before(c, n)) and 0 < n.value < 100 and n.mult == 1:
         slots["down_payment_pct"] = float(n.value)
+    elif MIN_MONTHLY <= n.value < MIN_BARE_MONEY and is_monthly(c, n) and not has_money_mark(c, n):
+        slots["monthly_payment"] = round(n.value)  # "4500 al mes", "pagar 5000 mensuales"
     elif is_money(c, n) or _is_thousands(c, n):
         _set_money(c, n, slots)
     elif is_price_claim(_before(c, n)) or _is_token_price(c, n):
@@ -95,15 +99,18 @@ def _is_thousands(c: str, n: Num) -> bool:
         return False
     k = cues()
     before, after = _before(c, n), _after(c, n)
-    if k.money_after.match(after) or k.km_after.match(after) or is_monthly(c, n):
+    if k.money_after.match(after) or k.km_after.match(after):
         return False
-    contexts = (k.max_before, k.min_before, k.around_before, k.offer_before)
-    return any(rx.search(before) for rx in contexts)
+    if k.offer_after.match(after) or k.down_after.match(after):
+        return True
+    contexts = (k.max_before, k.min_before, k.around_before, k.offer_before, k.down_before)
+    return any(rx.search(before) for rx in contexts) and not is_monthly(c, n)
 
 
 def _set_km(c: str, n: Num, lang: str, slots: dict[str, Any]) -> None:
     """Record a mileage as max_km unless it is a lower bound."""
-    if cues().km_min_before.search(_before(c, n)):
+    before = _before(c, n)
+    if cues().km_min_before.search(before) and not cues().km_not_min_before.search(before):
         return
     if n.value < 0:
         _reject(slots, "max_km", n.value)
@@ -151,6 +158,8 @@ def _money_kind(c: str, n: Num) -> str:
     before, after = _before(c, n), _after(c, n)
     if is_monthly(c, n):
         return "monthly"
+    if k.offer_before.search(before) or k.offer_after.match(after):
+        return "max"  # "te doy 580", "el spark en 130 y me lo llevo": an offer; shown what that amount buys
     if k.down_before.search(before) or k.down_after.match(after):
         return "down"
     if is_price_claim(before):
