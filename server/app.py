@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from twilio.request_validator import RequestValidator
 
 from graph.builder import build_graph
@@ -64,8 +65,18 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                     await asyncio.to_thread(worker.stop)
                 await store.aclose()
 
-    app = FastAPI(title="Kavak sales agent", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    # Swagger UI from the assets fastapi-offline ships, so /docs works without internet.
+    app = FastAPIOffline(
+        title="Kavak sales agent",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        favicon_url="/favicon.svg",
+    )
     app.include_router(webhook.router)
-    app.include_router(webchat.router)
+    if settings.webchat_enabled:
+        app.include_router(webchat.router)
+    app.include_router(webchat.assets)
     app.include_router(health.router)
     return app
