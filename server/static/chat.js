@@ -11,7 +11,10 @@
 
   // ---- WhatsApp formatting: *bold*, _italic_, ~strike~, ```mono``` (markers must hug the text, as in WhatsApp)
   const W = "[\\p{L}\\p{N}_]";
-  const span = (m) => `(?<!${W}|\\${m})\\${m}(\\S(?:[\\s\\S]*?\\S)?)\\${m}(?!${W}|\\${m})`;
+  const span = (c) => {
+    const m = c === "*" ? "\\*" : c;  // in a /u regex only syntax characters may be escaped
+    return `(?<!${W}|${m})${m}(\\S(?:[\\s\\S]*?\\S)?)${m}(?!${W}|${m})`;
+  };
   const MARKUP = "```([\\s\\S]+?)```|" + ["*", "_", "~"].map(span).join("|");
   const TAGS = [null, "code", "strong", "em", "del"];
 
