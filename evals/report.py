@@ -161,6 +161,7 @@ def render_html(report: dict[str, Any]) -> str:
     )
     verdict = "PASS" if report.get("gate", {}).get("ok") else "FAIL"
     reasons = "; ".join(report.get("gate", {}).get("reasons", []))
+    chart_rows = {"pass rate": {"mean": s["pass_rate"], "n": s["conversations"], "hard": True}, **s["metrics"]}
     gate_line = f" Gate: pass rate ≥ {threshold:.0%} and no guardrail failure." if threshold is not None else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>kavak-agent eval {e(report["run"]["id"])}</title>
@@ -175,7 +176,7 @@ font-size:12px}}.reply{{white-space:pre-wrap}}.calls{{margin:2px 0;font-size:13p
 {s["seconds"]:.1f} s, mode {e(str(report.get("run", {}).get("mode", "")))}.{gate_line} {e(reasons)}</p>
 <p>Solid bars gate the run (green: perfect; amber: at or above the threshold; red: below); hatched bars are scored
 only. A conversation passes when every gated metric that applies to it is perfect.</p>
-{metric_chart({"pass rate": {"mean": s["pass_rate"], "n": s["conversations"], "hard": True}, **s["metrics"]}, threshold)}
+{metric_chart(chart_rows, threshold)}
 <table><tr><th>metric</th><th>mean</th><th>n</th><th>role</th><th>vs previous</th></tr>{rows}</table>
 <h2>Compared with the previous report</h2><p>{versus}</p>
 <p>Regressions (passed before, fail now): {regressions}</p><p>Fixed: {fixed}</p>
