@@ -50,7 +50,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                     memory.on_enqueue = worker.submit
                     worker.start()
                 else:
-                    log.warning("Twilio is not configured: the WhatsApp webhook answers 503; web chat works")
+                    log.warning(
+                        "Twilio is not configured: the WhatsApp webhook answers 503%s",
+                        "; web chat works" if settings.webchat_enabled else "",
+                    )
             app.state.services = Services(settings, graph, saver, store, validator, worker)
             # Start-up objects (graph, models, inventory) never die: keep them out of the GC's full scans,
             # which otherwise stall the event loop for milliseconds under load.

@@ -133,3 +133,9 @@ def test_web_chat_can_be_turned_off(tmp_path: Path) -> None:
         assert "/chat/api/messages" not in httpx.get(url + "/openapi.json").json()["paths"]
         assert httpx.get(url + "/healthz").status_code == 200
         assert httpx.get(url + "/docs").status_code == 200
+    assert f"web chat {url}" not in (tmp_path / "serve.log").read_text()
+
+
+def test_serve_prints_its_addresses(chat: str, tmp_path: Path) -> None:
+    log = (tmp_path / "serve.log").read_text()
+    assert f"web chat {chat}/" in log and f"API docs {chat}/docs" in log, log
