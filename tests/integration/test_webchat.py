@@ -196,3 +196,34 @@ def test_docs_and_favicon_work_offline(base_url: str, browser: Browser) -> None:
     icon = page.request.get(base_url + "/favicon.ico")
     assert icon.ok and icon.headers["content-type"].startswith("image/svg+xml")
     page.close()
+
+
+def test_any_tool_gets_a_card(base_url: str, browser: Browser) -> None:
+    """Tools the page does not know (new ones) still render: name, arguments, a count or keys, raw JSON."""
+    page = browser.new_page()
+    page.goto(base_url + "/")
+    turn = {
+        "reply": "Te comunico con un asesor.",
+        "route": ["consult", "knowledge", "handoff", "respond"],
+        "tool_calls": [
+            {
+                "name": "search_knowledge",
+                "args": {"query": "garantía", "k": 2},
+                "output": {"passages": [{"title": "Garantía", "source": "warranty.md", "score": 0.91}] * 2},
+            },
+            {"name": "request_human", "args": {"reason": "quiere hablar con alguien"}, "output": {"ticket": 7}},
+            {"name": "broken_tool", "args": {}, "output": {"error": "sin conexión"}},
+        ],
+    }
+    page.route("**/chat/api/messages", lambda route: route.fulfill(json=turn))
+    page.check("#show-tools")
+    send(page, "quiero hablar con alguien", 1)
+    cards = agent_messages(page).first.locator(".card")
+    expect(cards).to_have_count(3)
+    expect(cards.nth(0).locator(".card-summary")).to_have_text("2 elemento(s)")
+    expect(cards.nth(0).locator(".rows tr")).to_have_count(3)
+    expect(cards.nth(0).locator(".rows")).to_contain_text("warranty.md")
+    expect(cards.nth(1).locator(".card-summary")).to_have_text("ticket")
+    expect(cards.nth(1).locator(".arg")).to_have_text("reason: quiere hablar con alguien")
+    expect(cards.nth(2).locator(".card-summary")).to_have_text("error: sin conexión")
+    page.close()
