@@ -19,7 +19,7 @@ from langgraph.types import Command
 
 from graph.context import Context
 from graph.messages import last_customer_text
-from graph.planning import CLOSE_HOUR, OPEN_HOUR
+from graph.visit_planning import CLOSE_HOUR, OPEN_HOUR
 from graph.routing import after
 from graph.state import State
 from graph.tool_calls import call_tool

@@ -17,14 +17,15 @@ def knowledge(state: State, toolkit: Toolkit) -> dict[str, Any]:
     text = last_customer_text(state.get("messages", []))
     language = state.get("language", "es")
     topics = list((state.get("plan") or {}).get("topics") or [])
-    output, messages = call_tool(toolkit.tools["search_knowledge"], {"query": text[:500], "language": language})
-    passages = {p["id"]: p for p in output.get("passages", [])}
+    messages: list[Any] = []
     answers = []
-    for topic in topics:
-        passage = passages.get(topic)
-        if passage is None:  # the words said the topic; the ranking preferred another: answer the topic asked
-            passage = toolkit.knowledge.section(topic, language).passage(0.0)
-        answers.append(passage)
+    for topic in topics or [None]:
+        args = {"query": text[:500], "language": language, **({"topic": topic} if topic else {})}
+        output, recorded = call_tool(toolkit.tools["search_knowledge"], args)
+        messages += recorded
+        passages = output.get("passages") or []
+        if topic and passages:
+            answers.append(passages[0])
     branches, place = toolkit.knowledge.branches_in(text)
     found: dict[str, Any] = {"answers": answers}
     if place is not None:

@@ -8,234 +8,291 @@ constraint reach an inventory tool whatever this plan says.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from graph.context import Context
-from graph.references import attributes_of, mentions_model, resolve
+from graph.preferences import is_refinement
+from graph.references import attributes_of, matches_attributes, mentions_model, resolve
 from graph.state import State, Step
 from graph.understanding import Understanding
-from graph.understanding.dates import resolve as resolve_time
+from graph.visit_planning import plan_visit
 from tools.finance import FinancingTerms
 from tools.text import fold
 
 STEP_ORDER: tuple[Step, ...] = ("knowledge", "normalize", "afford", "search", "finance", "schedule", "visits", "handoff")
 STOCK_QUESTION = re.compile(
     r"\b(?:tienen|tienes|tiene|tendran|hay|manejan|manejas|venden|busco|buscando|buscamos|muestrame|ensename|"
-    r"que\s+mas|que\s+otr[oa]s?|do\s+you\s+have|have\s+any|show\s+me|looking\s+for|what\s+else|anything\s+else|"
-    r"other\s+options|todavia|aun|still)\b"
+    r"muestreme|que\s+mas|que\s+otr[oa]s?|do\s+you\s+have|have\s+any|show\s+me|looking\s+for|what\s+else|"
+    r"anything\s+else|other\s+options|todavia|aun|still|que\s+opciones)\b"
 )
-AGREEMENT = re.compile(r"^\W*(?:si|sip|simon|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\b")
+SOMETHING_ELSE = re.compile(r"\b(?:algo|otro|otra|otros|otras|something|another|anything|alguna\s+otra)\b")
+OF_THOSE = re.compile(r"\b(?:de\s+(?:esos|esas|estos|estas|los\s+que|las\s+que)|of\s+(?:those|these|them)|among\s+them)\b")
+AGREEMENT = re.compile(r"^\W*(?:si|sip|simon|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\W*$")
+ADVISOR_YES = re.compile(r"^\W*(?:si|sip|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\b")
+BARE_NUMBER = re.compile(r"^\W*\$?\s*\d[\d,.\s]*(?:k|mil|mxn|pesos)?\W*$")
 APPROVAL = re.compile(
     r"\b(?:me\s+(?:aprueban|autorizan|van\s+a\s+aprobar|lo\s+aprueban|dan\s+el\s+credito|darian)|aprobad[oa]|"
     r"asegur\w+\s+(?:que\s+)?(?:me\s+)?aprueb\w*|(?:will|would|can)\s+(?:i|you)\s+(?:be\s+approved|approve)|"
     r"guarantee\w*\s+(?:approval|me)|pre-?approv\w*)\b"
 )
 MISUNDERSTOOD_LIMIT = 2
-OPEN_HOUR, CLOSE_HOUR = time(9, 0), time(18, 0)
-"""General opening hours (data/knowledge/branches.csv); the last visit starts an hour before closing."""
+CAR_FILTERS = ("body_type", "min_price", "max_price", "min_year", "max_year", "max_km", "transmission", "bluetooth",
+               "car_play")  # fmt: skip
 
 
 def plan_turn(u: Understanding, text: str, state: State, context: Context, terms: FinancingTerms) -> dict[str, Any]:
     """The turn's agenda, searches, selected car, pending question, notes and bookkeeping."""
-    prefs: dict[str, Any] = dict(state.get("preferences") or {})
-    shown: list[dict[str, Any]] = list(state.get("shown") or [])
-    selected = state.get("selected")
-    pending = state.get("pending")
-    folded = fold(text)
-    steps: set[Step] = set()
-    notes: list[str] = [f"rejected:{value}" for value in u.rejected]
-    notes += [f"unsupported:{name}" for name in u.unsupported]
-    intent = _continue_pending(u, pending, folded)
-    topics = [t for t in u.topics if t != "unknown"]
-    if u.haggle:
-        topics = [*topics, "fixed-prices"] if "fixed-prices" not in topics else topics
-    if topics:
-        steps.add("knowledge")
-    if u.term_months is not None and u.term_months not in terms.allowed_terms:
-        notes.append(f"term:{u.term_months}")
-        prefs.pop("term_months", None)
-    stock_question = bool(STOCK_QUESTION.search(folded))
-    new_criteria = _new_criteria(u, shown, stock_question)
-    picks = not new_criteria and bool(shown or selected) and _points_at_a_car(u, stock_question)
-    asks_about_car = bool(u.asks_features) or (
-        not new_criteria and bool(selected or len(shown) == 1) and bool(u.features or u.transmission) and "?" in text
-    )
-    wants_car = intent in ("finance", "schedule") or picks or asks_about_car
-    resolution = resolve(u.model_dump(), shown, selected, wants_car)
-    car = resolution.car
-    lookups: list[dict[str, Any]] = []
-    out: dict[str, Any] = {"selected": car if wants_car else selected, "pending": None}
-    plan: dict[str, Any] = {"intent": intent, "topics": topics, "asks_about_car": asks_about_car, "picks": picks}
-    if resolution.missing:
-        out["notice"] = "reference_missing"
-    wanted_mentions = [m for m in u.brand_texts if not (car and mentions_model(m, car))]
-    if u.compare and len(u.brand_texts) >= 2:
-        lookups = [_lookup(i, u, prefs, "compare") for i in range(len(u.brand_texts))]
-        steps |= {"normalize", "search", "finance"}
-    elif wants_car and car is None and u.brand_texts:
-        lookups = [_lookup(0, u, prefs, "lookup")]
-        steps |= {"normalize", "search"}
-    elif wants_car and car is None and resolution.candidates and intent in ("finance", "schedule"):
-        plan["candidates"] = resolution.candidates[: context.max_cars_in_reply]
-        out["pending"] = "which_car"
-    money_rejected = any(v.split(":")[0] in ("down_payment_pct", "down_payment", "price") for v in u.rejected)
-    if intent == "finance" and money_rejected:
-        out["pending"] = "finance"  # "enganche de 150%": say why it cannot be, never price something else instead
-    elif intent == "finance" and u.monthly_payment is not None and car is None and not lookups:
-        steps |= {"afford", "search", "finance"}
-        lookups = [_list_search(None, u, prefs, folded, shown, selected)]
-    elif intent == "finance":
-        if car is not None or lookups:
-            steps.add("finance")
-        elif not plan.get("candidates"):
-            out["pending"] = "finance"
-    if "finance" in steps:  # the payment (or the tool's refusal) answers these already
-        topics = [t for t in topics if t not in ("down-payment", "insurance")]
-        plan["topics"] = topics
-        if not topics:
-            steps.discard("knowledge")
-    if intent == "schedule":
-        _plan_visit(u, prefs, state, context, notes, out, plan, steps, has_car=car is not None or bool(lookups))
-    if u.visit_action or (u.customer_name and state.get("booking") and intent not in ("schedule",)):
-        steps.add("visits")
-    if not lookups and (new_criteria or (intent == "search" and not picks and not wants_car)):
-        mentions = list(range(len(wanted_mentions))) if len(wanted_mentions) > 1 else [0 if wanted_mentions else None]
-        lookups = [_list_search(i, u, prefs, folded, shown, selected) for i in mentions]
-        steps.add("search")
-        if wanted_mentions:
-            steps.add("normalize")
-    understood = bool(steps or topics or out.get("pending") or picks or asks_about_car or "unknown" in u.topics) or (
-        intent in ("greeting", "thanks") or bool(u.visit_when or u.customer_name) or _has_slots(u)
-    )
-    out["misunderstood"] = 0 if understood else int(state.get("misunderstood") or 0) + 1
-    reason = handoff_reason(u, text, state, topics, out["misunderstood"])
-    if reason:
-        steps.add("handoff")
-        plan["handoff_reason"] = reason
-    out["unknown_question"] = "unknown" in u.topics
-    if "unknown" in u.topics and not reason:
-        out["pending"] = "advisor"
-    out.update(agenda=[s for s in STEP_ORDER if s in steps], lookups=lookups, notes=notes, preferences=prefs, plan=plan)
-    return out
+    return _Planner(u, text, state, context, terms).run()
 
 
-def _continue_pending(u: Understanding, pending: str | None, folded: str) -> str:
-    """A short answer to our own question ("el sábado a las 10", "el segundo") continues that request."""
-    if pending in (None, "advisor") or u.intent in ("finance", "schedule", "visit_change"):
-        return u.intent
-    if pending == "visit_hour" and (u.visit_when or re.search(r"\b\d{1,2}\b", folded)):
-        return "schedule"
-    answers_when = pending in ("schedule", "visit_hour") and bool(u.visit_when or u.customer_name)
-    names_car = bool(u.ordinal or u.refers_back or u.brand_texts or (u.min_year and u.min_year == u.max_year))
-    new_search = any(getattr(u, k) is not None for k in ("body_type", "min_price", "max_price"))
-    if pending in ("finance", "schedule", "which_car") and names_car and not new_search:
-        return "schedule" if pending == "schedule" else "finance" if pending in ("finance", "which_car") else u.intent
-    if answers_when:
-        return "schedule"
-    return u.intent
+class _Planner:
+    """One turn's decisions, taken in order: knowledge, the car, payments, visits, searches, a person."""
 
+    def __init__(self, u: Understanding, text: str, state: State, context: Context, terms: FinancingTerms) -> None:
+        self.u, self.text, self.state, self.context, self.terms = u, text, state, context, terms
+        self.folded = fold(text)
+        self.prefs: dict[str, Any] = dict(state.get("preferences") or {})
+        self.shown: list[dict[str, Any]] = list(state.get("shown") or [])
+        self.selected: dict[str, Any] | None = state.get("selected")
+        self.steps: set[Step] = set()
+        self.notes: list[str] = [f"rejected:{v}" for v in u.rejected] + [f"unsupported:{n}" for n in u.unsupported]
+        self.lookups: list[dict[str, Any]] = []
+        self.out: dict[str, Any] = {"pending": None}
+        self.topics = [t for t in u.topics if t != "unknown"]
+        self.intent = self._intent()
+        self.plan: dict[str, Any] = {"intent": self.intent}
 
-def _new_criteria(u: Understanding, shown: list[dict[str, Any]], stock_question: bool) -> bool:
-    """Whether the message asks for a (new) search rather than pointing at a car already listed."""
-    if u.body_type or u.max_price is not None or u.min_price is not None or u.course or u.monthly_payment:
-        return u.monthly_payment is None or u.intent != "finance"
-    if u.brand_texts and not any(mentions_model(m, c) for m in u.brand_texts for c in shown):
-        return True
-    if u.features or u.transmission or u.sort:
-        return stock_question or not shown
-    if (u.min_year or u.max_km) and (stock_question or not shown):
-        return True
-    return False
+    def run(self) -> dict[str, Any]:
+        u = self.u
+        if u.haggle and "fixed-prices" not in self.topics:
+            self.topics.append("fixed-prices")
+        if "sell-your-car" in self.topics:
+            self.intent = "other" if self.intent in ("search", "finance") else self.intent  # selling, not buying
+        if u.term_months is not None and u.term_months not in self.terms.allowed_terms:
+            self.notes.append(f"term:{u.term_months}")
+        self._car()
+        self._finance()
+        if self.intent == "schedule":
+            has_car = self.out.get("selected") is not None or bool(self.lookups)
+            plan_visit(u, self.prefs, self.state, self.context, self.notes, self.out, self.plan, self.steps, has_car)
+        if u.visit_action or (u.customer_name and self.state.get("booking") and self.intent != "schedule"):
+            self.steps.add("visits")
+        self._searches()
+        self._knowledge()
+        self._bookkeeping()
+        self.plan.setdefault("topics", self.topics)
+        self.out.update(
+            agenda=[s for s in STEP_ORDER if s in self.steps],
+            lookups=self.lookups,
+            notes=self.notes,
+            preferences=self.prefs,
+            plan=self.plan,
+        )
+        self.out.setdefault("selected", self.selected)
+        return self.out
 
+    # ------------------------------------------------------------------------------------------ decisions
 
-def _points_at_a_car(u: Understanding, stock_question: bool) -> bool:
-    """ "el segundo", "ese", "la del 2019", "la más barata de esas", "el Onix" (listed)."""
-    if u.ordinal is not None or u.refers_back:
-        return True
-    if stock_question:
-        return False
-    return bool(u.brand_texts or u.sort or attributes_of(u.model_dump()))
+    def _intent(self) -> str:
+        """The intent, continuing our own last question when the message answers it."""
+        u, pending = self.u, self.state.get("pending")
+        if AGREEMENT.match(self.folded) and self.selected and pending in (None, "finance", "schedule"):
+            return "schedule"  # "va" after "¿agendamos una visita?"
+        if pending in (None, "advisor") or u.intent in ("finance", "schedule", "visit_change"):
+            return self._question_only(u.intent)
+        if pending == "visit_hour" and (u.visit_when or re.search(r"\b\d{1,2}\b", self.folded)):
+            return "schedule"
+        names_car = bool(u.ordinal or u.refers_back or u.brand_texts or (u.min_year and u.min_year == u.max_year))
+        new_search = any(getattr(u, k) is not None for k in ("body_type", "min_price", "max_price"))
+        if pending in ("finance", "schedule", "which_car") and names_car and not new_search:
+            return "schedule" if pending == "schedule" else "finance"
+        if pending in ("schedule", "visit_hour") and (u.visit_when or u.customer_name):
+            return "schedule"
+        return self._question_only(u.intent)
 
+    def _question_only(self, intent: str) -> str:
+        """ "¿manejan crédito? ¿qué papeles piden?": a question about the dealer, not a payment of some car."""
+        u = self.u
+        about_a_car = u.brand_texts or u.ordinal or u.refers_back or u.term_months or u.down_payment or u.monthly_payment
+        if intent == "finance" and self.topics and not about_a_car and not u.min_down_payment:
+            return "other"
+        return intent
 
-def _lookup(index: int, u: Understanding, prefs: dict[str, Any], purpose: str) -> dict[str, Any]:
-    """Find the car named ("la Captur 2019"): its model (from normalize) plus every attribute the customer gave."""
-    attributes = attributes_of(u.model_dump()) if index == 0 or purpose == "lookup" else {}
-    return {"mention": index, "filters": attributes, "sort": u.sort or "price_asc", "purpose": purpose}
+    def _car_in_focus(self) -> bool:
+        return bool(self.selected or self.u.brand_texts or self.u.ordinal or self.u.refers_back)
 
+    def _car(self) -> None:
+        """Resolve the car this turn is about; plan a lookup when it is named but not listed."""
+        u = self.u
+        stock_question = bool(STOCK_QUESTION.search(self.folded))
+        self.new_search = self._asks_new_search(stock_question)
+        of_those = bool(OF_THOSE.search(self.folded))
+        self.picks = not self.new_search and bool(self.shown or self.selected) and self._points_at_a_car(stock_question)
+        question = "?" in self.text or bool(u.asks_features)
+        asks_about_car = not self.new_search and bool(self.selected or len(self.shown) == 1) and question and not (
+            u.brand_texts or self.topics or u.visit_when
+        ) and not (u.body_type or u.max_price)
+        if of_those and self.shown and (u.body_type or u.transmission or u.features or u.max_km or u.min_year):
+            wanted = {**attributes_of(u.model_dump()), **{f: True for f in u.features}}
+            self.plan["from_list"] = [c for c in self.shown if matches_attributes(c, wanted) and all(c.get(f) for f in u.features)]
+            self.new_search = False
+            return
+        wants_car = (
+            self.intent in ("finance", "schedule")
+            or self.picks
+            or asks_about_car
+            or (u.haggle and self._car_in_focus())
+            or ("down-payment" in self.topics and bool(u.brand_texts))
+        )
+        self.plan.update(picks=self.picks, asks_about_car=asks_about_car)
+        if not wants_car:
+            return
+        resolution = resolve(u.model_dump(), self.shown, self.selected, True)
+        self.out["selected"] = resolution.car
+        if resolution.missing:
+            self.out["notice"] = "reference_missing"
+        if u.compare and len(u.brand_texts) >= 2:
+            self.lookups = [self._lookup(i, "compare") for i in range(len(u.brand_texts))]
+            self.steps |= {"normalize", "search", "finance"}
+            self.out["selected"] = None
+        elif resolution.car is None and u.brand_texts:
+            self.lookups = [self._lookup(0, "lookup")]
+            self.steps |= {"normalize", "search"}
+        elif resolution.car is None and resolution.candidates and self.intent in ("finance", "schedule"):
+            self.plan["candidates"] = resolution.candidates[: self.context.max_cars_in_reply]
+            self.out["pending"] = "which_car"
+        if u.haggle:
+            self.plan["haggle_car"] = True
 
-def _list_search(
-    index: int | None,
-    u: Understanding,
-    prefs: dict[str, Any],
-    folded: str,
-    shown: list[dict[str, Any]],
-    selected: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """A list of cars matching the preferences (the mention's model when one is named)."""
-    keys = ("body_type", "min_price", "max_price", "min_year", "max_year", "max_km", "transmission", "bluetooth", "car_play")
-    filters = {k: prefs[k] for k in keys if prefs.get(k) is not None}
-    if index is None and not u.brand_texts:
-        filters.update({k: prefs[k] for k in ("make", "model") if prefs.get(k)})
-    spec: dict[str, Any] = {"mention": index, "filters": filters, "sort": u.sort or "price_asc", "purpose": "list"}
-    if u.course == "stretch" and u.max_price is not None:
-        previous = max((int(c["price"]) for c in shown), default=None)
-        if previous is not None and previous < u.max_price:
-            spec["filters"]["min_price"] = previous + 1  # show what the higher budget adds
-    if u.course == "more" and shown:
-        spec["exclude"] = [c["stock_id"] for c in shown]
-    if u.course == "cheaper":
-        spec["relax"] = ["model", "make", "body_type"]
-    return spec
+    def _asks_new_search(self, stock_question: bool) -> bool:
+        """Whether the message asks for a (new) search rather than pointing at a car already discussed."""
+        u = self.u
+        if u.haggle and self._car_in_focus() and not u.body_type:
+            return False
+        if u.monthly_payment is not None and self.intent == "finance":
+            return False
+        if u.body_type or u.max_price is not None or u.min_price is not None or u.course or u.transmission or u.features:
+            return True
+        discussed = [*self.shown, *([self.selected] if self.selected else [])]
+        if u.brand_texts and not any(mentions_model(m, c) for m in u.brand_texts for c in discussed):
+            return True
+        if u.sort:
+            return not OF_THOSE.search(self.folded)
+        if (u.min_year or u.max_km) and (stock_question or SOMETHING_ELSE.search(self.folded) or not discussed):
+            return True
+        return stock_question and not discussed
 
+    def _points_at_a_car(self, stock_question: bool) -> bool:
+        """ "el segundo", "ese", "la del 2019", "la más barata de esas", "el Onix" (listed)."""
+        u = self.u
+        if u.ordinal is not None or u.refers_back:
+            return True
+        if stock_question:
+            return False
+        return bool(u.brand_texts or u.sort or attributes_of(u.model_dump()))
 
-def _plan_visit(
-    u: Understanding,
-    prefs: dict[str, Any],
-    state: State,
-    context: Context,
-    notes: list[str],
-    out: dict[str, Any],
-    plan: dict[str, Any],
-    steps: set[Step],
-    has_car: bool,
-) -> None:
-    """Book when the car, the day and the hour are known and open; otherwise ask for what is missing."""
-    now = context.clock()
-    earlier = prefs.get("visit_when") if state.get("pending") == "visit_hour" else None
-    if u.visit_when:
-        prefs["visit_when"] = f"{earlier} {u.visit_when}" if earlier else u.visit_when
-        prefs.pop("visit_at", None)
-    if not has_car:
-        out["pending"] = out.get("pending") or "schedule"
-        return
-    words = prefs.get("visit_when")
-    if not words:
-        out["pending"] = "schedule"
-        return
-    moment = resolve_time(fold(u.visit_when or words), now)
-    if earlier and u.visit_when:  # completing our question: the new words win, the earlier ones fill the gaps
-        before = resolve_time(fold(earlier), now)
-        moment = type(moment)(day=moment.day or before.day, hour=moment.hour or before.hour, part=moment.part)
-    if moment.day is None or moment.hour is None:
-        out["pending"] = "visit_hour"
-        plan["visit_missing"] = "day" if moment.day is None else "hour"
-        if moment.day is not None:
-            plan["visit_day"] = moment.day.isoformat()
-        return
-    at = datetime.combine(moment.day, moment.hour, tzinfo=now.tzinfo)
-    if at <= now:
-        notes.append("visit:past")
-        out["pending"] = "visit_hour"
-        return
-    latest = (datetime.combine(at.date(), CLOSE_HOUR) - timedelta(hours=1)).time()
-    if not OPEN_HOUR <= at.time() <= latest:
-        slot = datetime.combine(at.date(), OPEN_HOUR if at.time() < OPEN_HOUR else latest, tzinfo=at.tzinfo)
-        notes.append(f"visit:closed:{slot.isoformat()}")
-        out["pending"] = "visit_hour"
-        return
-    prefs["visit_at"] = at.isoformat()
-    steps.add("schedule")
+    def _finance(self) -> None:
+        u = self.u
+        money_rejected = any(v.split(":")[0] in ("down_payment_pct", "down_payment", "price") for v in u.rejected)
+        has_car = self.out.get("selected") is not None or bool(self.lookups)
+        if "down-payment" in self.topics and has_car and u.down_payment is None and u.down_payment_pct is None:
+            self.plan["minimum_down"] = True  # "¿cuánto necesito de enganche para el Swift?": the minimum, priced
+            self.intent = "finance"
+        if self.intent != "finance" and not (u.min_down_payment and has_car):
+            return
+        if money_rejected:
+            self.out["pending"] = "finance"  # "enganche de 150%": say why it cannot be, never price something else
+        elif u.monthly_payment is not None and self.out.get("selected") is None and not self.lookups:
+            self.steps |= {"afford", "search", "finance"}
+            self.lookups = [self._list_search(None)]
+        elif self.out.get("selected") is not None or self.lookups:
+            self.steps.add("finance")
+        elif not self.plan.get("candidates"):
+            self.out["pending"] = "finance"
+
+    def _searches(self) -> None:
+        """The lists this turn shows: one per model named, or per body type asked, or one."""
+        u = self.u
+        if self.lookups or self.plan.get("from_list") is not None:
+            return
+        if not (self.new_search or (self.intent == "search" and not self.picks and self.out.get("selected") is None)):
+            return
+        if BARE_NUMBER.match(self.text) and not (self.prefs.get("body_type") or self.prefs.get("make")):
+            self.plan["ask_type"] = True  # "300" alone: the budget is kept; the kind of car comes first
+            return
+        discussed = [*self.shown, *([self.selected] if self.selected else [])]
+        mentions = [
+            i for i, m in enumerate(u.brand_texts)
+            if not (SOMETHING_ELSE.search(self.folded) and any(mentions_model(m, c) for c in discussed))
+        ]  # fmt: skip
+        if u.sort:
+            self.prefs["sort"] = u.sort
+        elif not (is_refinement(self.text) or u.course or u.max_price is not None) and (u.body_type or u.brand_texts):
+            self.prefs.pop("sort", None)  # a fresh request starts cheapest first; a change of budget keeps the order
+        if len(mentions) > 1:
+            self.lookups = [self._list_search(i) for i in mentions]
+        elif len(u.body_types) > 1 and not mentions:
+            self.lookups = [self._list_search(None, body) for body in u.body_types]
+        else:
+            self.lookups = [self._list_search(mentions[0] if mentions else None)]
+        self.steps.add("search")
+        if mentions:
+            self.steps.add("normalize")
+
+    def _knowledge(self) -> None:
+        if "finance" in self.steps and not self.u.min_down_payment:
+            # the payment (or the tool's refusal) says these already; the section is still retrieved for the record
+            self.plan["quiet_topics"] = [t for t in self.topics if t in ("down-payment", "insurance")]
+        if self.topics or self.plan.get("topics"):
+            self.plan["topics"] = list(dict.fromkeys([*self.topics, *self.plan.get("topics", [])]))
+            self.steps.add("knowledge")
+            previous = set(((self.state.get("plan") or {}).get("topics")) or [])
+            self.plan["repeat_topics"] = [t for t in self.plan["topics"] if t in previous]
+
+    def _bookkeeping(self) -> None:
+        """Misunderstood turns, unknown questions, and whether a person takes over."""
+        u = self.u
+        understood = bool(self.steps or self.topics or self.out.get("pending") or self.picks) or bool(
+            self.intent in ("greeting", "thanks") or u.visit_when or u.customer_name or _has_slots(u)
+            or "unknown" in u.topics or self.plan.get("from_list") is not None or self.plan.get("ask_type")
+        )  # fmt: skip
+        self.out["misunderstood"] = 0 if understood else int(self.state.get("misunderstood") or 0) + 1
+        reason = handoff_reason(u, self.text, self.state, self.topics, self.out["misunderstood"])
+        if reason:
+            self.steps.add("handoff")
+            self.plan["handoff_reason"] = reason
+        self.out["unknown_question"] = "unknown" in u.topics
+        if "unknown" in u.topics and not reason:
+            self.out["pending"] = "advisor"
+
+    # ------------------------------------------------------------------------------------------ searches
+
+    def _lookup(self, index: int, purpose: str) -> dict[str, Any]:
+        """Find the car named ("la Captur 2019"): its model (from normalize) plus every attribute given."""
+        attributes = attributes_of(self.u.model_dump()) if index == 0 or purpose == "lookup" else {}
+        return {"mention": index, "filters": attributes, "sort": self.u.sort or "price_asc", "purpose": purpose}
+
+    def _list_search(self, index: int | None, body: str | None = None) -> dict[str, Any]:
+        """A list of cars matching the preferences (the mention's model when one is named)."""
+        u = self.u
+        filters = {k: self.prefs[k] for k in CAR_FILTERS if self.prefs.get(k) not in (None, False)}
+        if body:
+            filters["body_type"] = body
+        if index is None and not u.brand_texts:
+            filters.update({k: self.prefs[k] for k in ("make", "model") if self.prefs.get(k)})
+        spec: dict[str, Any] = {
+            "mention": index, "filters": filters, "sort": self.prefs.get("sort") or u.sort or "price_asc", "purpose": "list",
+        }  # fmt: skip
+        if u.haggle:
+            spec["haggle"] = True
+        if u.course == "stretch" and u.max_price is not None:
+            previous = max((int(c["price"]) for c in self.shown), default=None)
+            if previous is not None and previous < u.max_price:
+                spec["filters"]["min_price"] = previous + 1  # show what the higher budget adds
+                spec["stretch"] = True
+        if u.course == "more" and self.shown:
+            spec["exclude"] = [c["stock_id"] for c in self.shown]
+        return spec
 
 
 def handoff_reason(u: Understanding, text: str, state: State, topics: list[str], misunderstood: int) -> str | None:
@@ -249,7 +306,8 @@ def handoff_reason(u: Understanding, text: str, state: State, topics: list[str],
         return "not_understood"
     if "credit-history" in topics and APPROVAL.search(fold(text)):
         return "credit_decision"
-    if state.get("unknown_question") and ("unknown" in u.topics or (state.get("pending") == "advisor" and AGREEMENT.search(fold(text)))):
+    insists = "unknown" in u.topics or (state.get("pending") == "advisor" and ADVISOR_YES.search(fold(text)))
+    if state.get("unknown_question") and insists:
         return "unknown_question"
     return None
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import re
+
 from tools.text import compact, fold
 
 ATTRIBUTE_KEYS = ("min_year", "max_year", "max_km", "body_type", "transmission")
@@ -38,13 +40,15 @@ def pick_by_position(shown: Sequence[dict[str, Any]], ordinal: int) -> dict[str,
 
 
 def mentions_model(mention: str, car: Mapping[str, Any]) -> bool:
-    """Whether a mention as written names this car's model ("el onix" → Onix, "cr-v" → CR-V)."""
+    """Whether a mention as written names this car ("el onix" → Onix, "cr-v" → CR-V, "el kia" → a Kia)."""
     model = compact(str(car.get("model", "")))
     make = compact(str(car.get("make", "")))
-    written = compact(mention)
-    if not model:
+    written = compact(re.sub(r"^\W*(?:el|la|los|las|the|un|una|a)\s+", "", fold(mention)))
+    if not model or not written:
         return False
-    return model in written or (written and written in model and len(written) >= 3 and written != make)
+    if model in written or (written in model and len(written) >= 3 and written != make):
+        return True
+    return written == make or (len(written) >= 3 and make.startswith(written))
 
 
 def matches_attributes(car: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
@@ -135,5 +139,3 @@ def describe(car: Mapping[str, Any]) -> str:
     """ "Chevrolet Onix 2021" (folded comparisons elsewhere use `fold`)."""
     return " ".join(str(car[k]) for k in ("make", "model", "year") if car.get(k))
 
-
-__all__ = ["Resolution", "describe", "fold", "matches_attributes", "mentions_model", "resolve", "same_car"]

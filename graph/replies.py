@@ -13,7 +13,7 @@ from typing import Any, Literal
 from graph.handoff import outside_hours
 from graph.reply_parts import car_details, car_line, day_text, describe_filters, join, money, number, title, when_text
 from graph.state import State
-from prompts.replies import FEATURE_NAMES, TRANSMISSION_NAMES, phrase
+from prompts.replies import FEATURE_NAMES, TRANSMISSION_NAMES, phrase, register
 
 ReplyKind = Literal[
     "notice", "handoff", "knowledge", "unknown", "results", "no_results", "compare", "affordability", "financing",
@@ -68,6 +68,7 @@ def compose(state: State, max_cars: int = 5, now: Any = None) -> Reply:
     _results(state, reply, say, max_cars)
     _financing(state, reply, say)
     _visit(state, reply, say)
+    _from_list(state, reply, say, max_cars)
     _car(state, reply, say)
     _asks(state, reply, say, max_cars)
     if not reply.sections and not reply.question:
@@ -77,10 +78,13 @@ def compose(state: State, max_cars: int = 5, now: Any = None) -> Reply:
 
 def _knowledge(state: State, reply: Reply, say: _Writer) -> None:
     found = state.get("knowledge") or {}
-    answers = found.get("answers") or []
+    quiet = set((state.get("plan") or {}).get("quiet_topics") or [])
+    answers = [a for a in found.get("answers") or [] if a.get("id") not in quiet]
+    car_context = bool(state.get("selected") or state.get("searches"))
     for answer in answers:
-        reply.sections.append(answer.get("answer") or answer.get("text", ""))
-        reply.question = reply.question or answer.get("next", "")
+        reply.sections.append(register(answer.get("answer") or answer.get("text", ""), say.formal))
+        if not car_context:
+            reply.question = reply.question or register(answer.get("next", ""), say.formal)
     if found.get("place"):
         branches = found.get("branches") or []
         if branches:
@@ -91,9 +95,11 @@ def _knowledge(state: State, reply: Reply, say: _Writer) -> None:
             reply.sections.append(say("branches_none", place=found["place"]))
     if answers:
         reply.kind = "knowledge"
+        if set((state.get("plan") or {}).get("repeat_topics") or []) & {a.get("id") for a in answers}:
+            reply.question = say("q_advisor")  # asked again: the detail is for a person
     if "unknown" in ((state.get("understanding") or {}).get("topics") or []):
         reply.kind = "unknown"
-        reply.sections.append(say("unknown_question").split("?")[0].rsplit("¿", 1)[0].strip())
+        reply.sections.append(say("unknown_question"))
         reply.question = say("q_advisor")
 
 
@@ -118,7 +124,7 @@ def _notes(state: State, reply: Reply, say: _Writer) -> None:
         elif kind == "rejected":
             slot, _, raw = value.partition(":")
             reply.sections.append(_rejected(slot, raw, say))
-        elif kind == "term":
+        elif kind == "term" and not any("term_months" in str(p.get("error")) for p in state.get("financing") or []):
             months = int(value)
             key = "rejected_term_years" if months % 12 == 0 else "rejected_term"
             reply.sections.append(_rejected(key.removeprefix("rejected_"), str(months // 12 if months % 12 == 0 else months), say))
@@ -150,6 +156,7 @@ def _keys(say: _Writer) -> set[str]:
 
 def _brands(state: State, reply: Reply, say: _Writer) -> None:
     mentions = (state.get("understanding") or {}).get("brand_texts") or []
+    missing: list[str] = []
     for index, brand in enumerate(state.get("brands") or []):
         if brand.get("method") == "not_in_stock":
             requested = " ".join(p for p in (brand.get("requested_make"), brand.get("requested_model")) if p)
@@ -163,7 +170,9 @@ def _brands(state: State, reply: Reply, say: _Writer) -> None:
             reply.sections.append(say("unknown_brand", written=written, suggestion=suggestion))
             reply.question = reply.question or say("q_brand")
         elif brand.get("requested_model"):
-            reply.sections.append(say("not_in_stock_model", requested=brand["requested_model"]))
+            missing.append(brand["requested_model"])
+    if missing:
+        reply.sections.append(say("not_in_stock_model", requested=join(missing, say.language).replace(" y ", " ni ")))
 
 
 def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
@@ -261,7 +270,7 @@ def _affordability(state: State, reply: Reply, say: _Writer) -> None:
     if "error" in result:
         reply.sections.append(say("affordability_error"))
         return
-    values = {"monthly": money(result["monthly_payment"], True), "months": result["term_months"],
+    values = {"monthly": money(result["monthly_payment"]), "months": result["term_months"],
               "max_price": money(result["max_price"])}  # fmt: skip
     if result.get("down_payment") is not None:
         reply.sections.append(say("affordability", down=money(result["down_payment"]), **values))
@@ -376,9 +385,34 @@ def _visit(state: State, reply: Reply, say: _Writer) -> None:
         reply.question = say("q_visit_booked")
 
 
+def _from_list(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
+    """ "de esos, ¿cuál es sedán?": the cars just listed that have it; "300" alone: the kind of car first."""
+    plan = state.get("plan") or {}
+    if plan.get("ask_type"):
+        budget = (state.get("preferences") or {}).get("max_price")
+        reply.kind = "ask_needs"
+        reply.sections.append(say("ask_type", budget=money(budget)) if budget else say("ask_needs"))
+        return
+    cars = plan.get("from_list")
+    if cars is None:
+        return
+    reply.kind = "results"
+    if not cars:
+        reply.sections.append(say("from_list_none"))
+        reply.question = say("q_no_results")
+        return
+    reply.sections.append(say("from_list", count=len(cars)))
+    reply.sections += [car_line(i, c, say.language) for i, c in enumerate(cars[:max_cars], 1)]
+    reply.question = say("q_results")
+
+
 def _car(state: State, reply: Reply, say: _Writer) -> None:
     plan = state.get("plan") or {}
     car = state.get("selected")
+    if car and plan.get("haggle_car") and reply.kind not in ("financing", "visit"):
+        reply.sections.append(say("haggle_car", car=title(car), price=money(car["price"])))
+        reply.question = say("q_haggle")
+        return
     if not car or reply.kind in ("financing", "financing_error", "visit", "results", "compare", "ask"):
         return
     understanding = state.get("understanding") or {}
@@ -388,6 +422,9 @@ def _car(state: State, reply: Reply, say: _Writer) -> None:
             if feature in ("bluetooth", "car_play"):
                 key = "feature_yes" if car.get(feature) else "feature_no"
                 reply.sections.append(say(key, car=title(car), feature=FEATURE_NAMES[say.language][feature]))
+                other = "bluetooth" if feature == "car_play" else "car_play"
+                if not car.get(feature) and car.get(other) and other not in asked:
+                    reply.sections.append(say("feature_instead", feature=FEATURE_NAMES[say.language][other]))
         if understanding.get("transmission") or "transmission" in asked:
             if car.get("transmission"):
                 reply.sections.append(say("transmission_known", car=title(car), transmission=TRANSMISSION_NAMES[say.language][car["transmission"]]))
@@ -395,6 +432,11 @@ def _car(state: State, reply: Reply, say: _Writer) -> None:
                 reply.sections.append(say("transmission_unknown", car=title(car), version=car.get("version", "")))
         reply.kind = "car"
         reply.question = say("q_car_details")
+    elif plan.get("asks_about_car"):
+        reply.kind = "car"
+        reply.sections.append(say("car_asked", car=title(car), version=car.get("version", "").strip(),
+                                  km=f"{car['km']:,}", price=money(car["price"])))  # fmt: skip
+        reply.question = say("q_advisor") if not reply.question else reply.question
     elif plan.get("picks") and plan.get("intent") not in ("finance", "schedule"):
         reply.kind = "car"
         reply.sections.append(car_details(car, say.language, say.formal))

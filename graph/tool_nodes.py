@@ -58,7 +58,8 @@ def search(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[st
         if filters is None:
             outcomes.append({**spec, "skipped": True})
             continue
-        outcome, recorded = _run(spec, filters, toolkit, context)
+        seen = {c["stock_id"] for c in state.get("shown") or []}
+        outcome, recorded = _run(spec, filters, toolkit, context, seen)
         messages += recorded
         outcomes.append(outcome)
     update: dict[str, Any] = {"messages": messages, "searches": outcomes, "agenda": after("search", state)}
@@ -84,7 +85,7 @@ def _filters(spec: dict[str, Any], brands: list[dict[str, Any]], state: State) -
 
 
 def _run(
-    spec: dict[str, Any], filters: dict[str, Any], toolkit: Toolkit, context: Context
+    spec: dict[str, Any], filters: dict[str, Any], toolkit: Toolkit, context: Context, seen: set[int]
 ) -> tuple[dict[str, Any], Messages]:
     """One planned search, relaxed once when nothing matches (the closest cars instead of nothing)."""
     tool = toolkit.tools["search_inventory"]
@@ -105,18 +106,33 @@ def _run(
         exact = [c for c in results if matches_attributes(c, wanted)]
         outcome["cars"] = exact or results
     if not results and not output.get("error"):
-        relaxed = {k: v for k, v in filters.items() if k not in RELAXABLE}
-        for key in spec.get("relax") or []:
-            if relaxed == filters:
-                relaxed.pop(key, None)
-        if relaxed == filters and "model" in relaxed:
-            relaxed.pop("model")
+        relaxed = _relaxed(filters)
+        alternatives: list[dict[str, Any]] = []
         if relaxed != filters:
             more, recorded = call_tool(tool, {**relaxed, "sort": spec.get("sort", "price_asc"), "limit": SEARCH_LIMIT})
             messages += recorded
             alternatives = [c for c in more.get("results", []) if c["stock_id"] not in exclude]
+        if seen and alternatives and {c["stock_id"] for c in alternatives} <= seen:
+            relaxed = _relaxed(filters, budget_first=True)  # the same cars again: keep the budget instead
+            more, recorded = call_tool(tool, {**relaxed, "sort": spec.get("sort", "price_asc"), "limit": SEARCH_LIMIT})
+            messages += recorded
+            alternatives = [c for c in more.get("results", []) if c["stock_id"] not in exclude]
+        if relaxed != filters:
             outcome.update(relaxed_filters=relaxed, alternatives=alternatives[: context.max_cars_in_reply])
     return outcome, messages
+
+
+def _relaxed(filters: dict[str, Any], budget_first: bool = False) -> dict[str, Any]:
+    """The closest search when nothing matches: the same make, model and body type at any price, year or mileage
+    (the customer sees what that car costs); after a car was just found too expensive, the budget is kept instead
+    and everything else gives way ("muy cara… ¿qué hay de 400?" shows what 400 buys, not the same car again)."""
+    budget = {k: v for k, v in filters.items() if k in ("min_price", "max_price")}
+    if budget_first and budget and budget != filters:
+        return budget
+    relaxed = {k: v for k, v in filters.items() if k not in RELAXABLE}
+    if relaxed == filters and "model" in relaxed:
+        relaxed.pop("model")
+    return relaxed
 
 
 def _selection(outcomes: list[dict[str, Any]], state: State, context: Context) -> dict[str, Any]:
@@ -128,7 +144,8 @@ def _selection(outcomes: list[dict[str, Any]], state: State, context: Context) -
         for outcome in lists:
             shown += outcome["cars"] or outcome.get("alternatives") or []
         update["shown"] = shown
-        update["selected"] = shown[0] if len(shown) == 1 else None
+        superlative = len(lists) == 1 and lists[0].get("sort", "price_asc") != "price_asc" and lists[0]["cars"]
+        update["selected"] = shown[0] if len(shown) == 1 or superlative else None
     lookups = [o for o in outcomes if o.get("purpose") == "lookup" and not o.get("skipped")]
     if lookups:
         cars = lookups[0]["cars"] if lookups[0]["found"] else []
@@ -186,11 +203,15 @@ def finance(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[s
     plans = []
     for car in cars:
         args: dict[str, Any] = {"price": car["price"], "term_months": int(term)}
-        if preferences.get("down_payment") is not None:
+        if understanding.get("min_down_payment") or (state.get("plan") or {}).get("minimum_down"):
+            args["down_payment_pct"] = float(toolkit.terms.min_down_payment_pct)
+        elif preferences.get("down_payment") is not None:
             args["down_payment"] = preferences["down_payment"]
         else:
             pct = preferences.get("down_payment_pct", toolkit.terms.down_payment_pct)
             args["down_payment_pct"] = int(pct) if float(pct).is_integer() else float(pct)
+        if isinstance(args.get("down_payment_pct"), float) and args["down_payment_pct"].is_integer():
+            args["down_payment_pct"] = int(args["down_payment_pct"])
         output, recorded = call_tool(toolkit.tools["calculate_financing"], args)
         messages += recorded
         plans.append({**output, "car": car})

@@ -68,12 +68,10 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         or understanding.min_price
         or understanding.sort
     )
-    if state.get("selected") or searching:
+    if state.get("selected") or searching or understanding.features or understanding.transmission:
         hits -= set(CAR_QUESTION_TOPICS)  # "¿trae carplay?" about a car is answered from its record
-    if understanding.features or understanding.transmission:
-        hits -= set(CAR_QUESTION_TOPICS)
-    if understanding.unsupported and not searching and not state.get("selected"):
-        hits.add("car-data")
+    if understanding.unsupported and is_question(text):
+        hits.add("car-data")  # colour, fuel, history, accidents: not in the data, said plainly
     if (understanding.intent == "schedule" or understanding.visit_when) and not HOURS_QUESTION.search(fold(text)):
         hits.discard("opening-hours")  # "el sábado en la mañana" books a visit; it does not ask our hours
     if not is_question(text) and not _phrase_hit(text, kb, hits):
@@ -82,11 +80,28 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
     topics = [sid for sid in ranked if sid in hits][:MAX_TOPICS]
     if not topics and hits:
         topics = sorted(hits)[:1]
+    if understanding.unsupported and "car-data" in hits:
+        topics = ["car-data", *[t for t in topics if t != "car-data"]][:MAX_TOPICS]
     if topics:
         return topics
+    previous = _follow_up_topic(text, understanding, state)
+    if previous:
+        return [previous]
     if _unknown_question(text, understanding, state):
         return ["unknown"]
     return []
+
+
+FOLLOW_UP = re.compile(r"^\W*(?:y\s+si|y\s+(?:que|q)|pero|and\s+if|and\s+what|what\s+if|but|y\s+(?:el|la|los|las)|y\s+si\s+ya)\b")
+
+
+def _follow_up_topic(text: str, understanding: Understanding, state: Any) -> str | None:
+    """ "y si ya le metí 400 km?" right after the return policy: the same topic, asked again."""
+    last = list(((state.get("plan") or {}).get("topics")) or [])
+    searching = understanding.brand_texts or understanding.body_type or understanding.max_price or understanding.sort
+    if not last or searching or not (is_question(text) or FOLLOW_UP.search(fold(text))):
+        return None
+    return str(last[0]) if FOLLOW_UP.search(fold(text)) else None
 
 
 def _unknown_question(text: str, understanding: Understanding, state: Any) -> bool:

@@ -13,7 +13,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.planning import CLOSE_HOUR, OPEN_HOUR
+from graph.visit_planning import open_at
 from graph.routing import after
 from graph.state import State
 from graph.tool_calls import call_tool
@@ -104,7 +104,7 @@ def _reschedule(state: State, context: Context, toolkit: Toolkit, thread: dict[s
         missing = "hour" if day else "day"
         return {"messages": messages, "visit": {"action": "reschedule", "missing": missing}, "pending": "visit_hour"}
     at = datetime.combine(day, hour, tzinfo=now.tzinfo)
-    if not OPEN_HOUR <= at.time() <= CLOSE_HOUR or at <= now:
+    if not open_at(at) or at <= now:
         refused = {"action": "reschedule", "error": "closed", "when_iso": at.isoformat()}
         return {"messages": messages, "visit": refused, "pending": "visit_hour"}
     output, recorded = call_tool(

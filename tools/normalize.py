@@ -114,6 +114,8 @@ class BrandCatalog:
         self.ordinary_word = ordinary_word
         self._targets: dict[str, Target] = {}
         for alias, make, model, everyday in aliases:
+            if compact(alias).isdigit():
+                everyday = "common"  # "301", "500": a number unless its make is next to it
             make_in_stock = make in stock
             model_in_stock = make_in_stock and model is not None and model in stock[make]
             self._targets[compact(alias)] = Target(make, model, make_in_stock, model_in_stock, everyday, "alias")

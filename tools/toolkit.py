@@ -249,9 +249,20 @@ class Toolkit:
 
     # ------------------------------------------------------------------------------------------ dealer
 
-    def search_knowledge(self, query: str, language: str | None = None, limit: int = 3) -> dict[str, Any]:
-        """Sections of the dealer's knowledge base that answer a question, best first."""
-        return {"passages": self.knowledge.search(query, language, max(1, min(limit, 5)))}
+    def search_knowledge(
+        self, query: str, language: str | None = None, limit: int = 3, topic: str | None = None
+    ) -> dict[str, Any]:
+        """Sections of the dealer's knowledge base that answer a question, best first; `topic` (a section id the
+        question is known to be about) comes first."""
+        passages = self.knowledge.search(query, language, max(1, min(limit, 5)))
+        if topic:
+            if topic not in self.knowledge.ids:
+                return {"error": f"no section {topic!r}; sections: {', '.join(self.knowledge.ids)}", "passages": passages}
+            first = next((p for p in passages if p["id"] == topic), None) or self.knowledge.section(
+                topic, language or "es"
+            ).passage(0.0)
+            passages = [first, *(p for p in passages if p["id"] != topic)][: max(1, min(limit, 5))]
+        return {"passages": passages}
 
     def request_human(
         self,

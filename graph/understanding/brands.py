@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from graph.understanding.vocab import cue, phrases_rx, word_set
-from tools.normalize import BrandCatalog, Hit
-from tools.text import fold, is_ordinary_word
+from tools.normalize import BrandCatalog, Hit, Target
+from tools.text import compact, fold, is_ordinary_word
 
 FUZZY_ANYWHERE = 0.85
 """A typo of a name counts anywhere at this similarity; below it only next to a make or a car word."""
@@ -122,13 +122,17 @@ def _accept(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], sure_makes: 
     return _car_context(tokens, hit.first, hit.last, lang_es)
 
 
-def brand_mentions(raw: str, catalog: BrandCatalog | None, lang: str) -> list[Mention]:
-    """The car names of a message in order, as written, each marked when it is the customer's own car."""
+def brand_mentions(raw: str, catalog: BrandCatalog | None, lang: str, context_models: tuple[str, ...] = ()) -> list[Mention]:
+    """The car names of a message in order, as written, each marked when it is the customer's own car.
+
+    `context_models` (the models just listed) make their everyday-word names cars here ("el versa a 4 años").
+    """
     if catalog is None:
         return []
     folded = fold(raw)
     tokens = _words(folded)
-    hits = catalog.hits(raw)
+    discussed = {compact(m) for m in context_models}
+    hits = [h if compact(h.target.model or "") not in discussed else _plain(h) for h in catalog.hits(raw)]
     sure = {h.target.make for h in hits if not h.target.everyday and h.target.method != "fuzzy"}
     sure_makes = {fold(m) for m in sure} | {
         tokens[h.first][0] for h in hits if h.target.model is None and not h.target.everyday
@@ -143,11 +147,19 @@ def brand_mentions(raw: str, catalog: BrandCatalog | None, lang: str) -> list[Me
     return [Mention(m.start, m.end, m.text, m.owned or fold(m.text) in owned) for m in mentions]
 
 
+def _plain(hit: Hit) -> Hit:
+    """The same hit with its everyday flag cleared (the model is under discussion)."""
+    target = Target(hit.target.make, hit.target.model, hit.target.make_in_stock, hit.target.model_in_stock, "", hit.target.method)
+    return Hit(hit.first, hit.last, hit.start, hit.end, target, hit.score)
+
+
 def _coordinated(hits: list[Hit], accepted: list[Hit], tokens: list[tuple[str, int, int]]) -> list[Hit]:
     chosen = set(map(id, accepted))
     for hit in hits:
-        if id(hit) in chosen or hit.target.everyday != "word":
+        if id(hit) in chosen or not hit.target.everyday:
             continue
+        if hit.target.everyday == "common" and not any(o.target.make == hit.target.make for o in accepted):
+            continue  # "golf o polo" (both Volkswagen), never "uno o dos"
         for other in accepted:
             between = [t[0] for t in tokens[min(hit.last, other.last) : max(hit.first, other.first)]]
             if 1 <= len(between) <= 2 and between[0] in ("o", "y", "or", "and", "vs", "versus"):

@@ -31,8 +31,6 @@ from graph.understanding.amounts import (
 from graph.understanding.numbers import Num
 
 MIN_MONTHLY = 500
-AROUND_MARGIN = 0.10
-"""An "around" budget searches this far either side of the amount (the reply repeats the amount as said)."""
 YEAR_WORD_BEFORE = re.compile(r"\b(?:ano|anio|modelo|model|year|del)\s*:?\s*$")
 
 
@@ -201,9 +199,9 @@ def _set_money(c: str, n: Num, slots: dict[str, Any]) -> None:
         slots["monthly_payment"] = value
     elif kind == "injection":
         slots["injection"] = True
-    elif kind == "around":
+    elif kind == "around":  # "alrededor de 250 mil": a budget said loosely, repeated as said, no floor invented
         slots["around_price"] = value
-        slots["min_price"], slots["max_price"] = round(value * (1 - AROUND_MARGIN)), round(value * (1 + AROUND_MARGIN))
+        slots["max_price"] = value
     elif kind in ("max", "min"):
         slots[f"{kind}_price"] = value
 

@@ -27,20 +27,22 @@ BARE_THOUSANDS = (50, 9_999)
 """A message that is only a number in this range ("300", "2 50") is a budget in thousands of pesos."""
 
 
-def parse(text: str, catalog: BrandCatalog | None = None) -> Understanding:
+def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[str, ...] = ()) -> Understanding:
     """Parse one message (may raise on a parser bug; `understand_offline` logs and re-raises nothing silently)."""
     raw = text[:MAX_CHARS]
     folded = fold(raw)
     lang = detect_language(folded)
-    mentions = brands.brand_mentions(raw, catalog, lang)
+    mentions = brands.brand_mentions(raw, catalog, lang, context_models)
     wanted = [m.text for m in mentions if not m.owned]
-    owned_mention = next((m for m in mentions if m.owned), None)
     owned = None
-    if owned_mention is not None:  # the customer's own car and its year are not what they look for
-        year = re.match(r"[\s,]*(?:(?:modelo|del|de|model)\s+)?(?:19|20)\d\d\b", folded[owned_mention.end :])
-        end = owned_mention.end + (year.end() if year else 0)
-        owned = raw[owned_mention.start : end].strip()
-        folded = folded[: owned_mention.start] + " " * (end - owned_mention.start) + folded[end:]
+    for mention in mentions:  # numbers inside names ("CX-5", "Serie 3") are no budget; nor is the owned car's year
+        end = mention.end
+        if mention.owned:
+            year = re.match(r"[\s,]*(?:(?:modelo|del|de|model)\s+)?(?:19|20)\d\d\b", folded[mention.end :])
+            end = mention.end + (year.end() if year else 0)
+            owned = owned or raw[mention.start : end].strip()
+        masked = re.sub(r"[0-9]", " ", folded[mention.start : end]) if not mention.owned else " " * (end - mention.start)
+        folded = folded[: mention.start] + masked + folded[end:]
     fixed = phrases_rx(cue("percent.words"), prefix=r"\s*\b").sub("%", fix_typos(folded))
     canonical, nums = canonical_numbers(fixed, lang)
     found = numeric_slots(canonical, nums, lang)
@@ -48,6 +50,8 @@ def parse(text: str, catalog: BrandCatalog | None = None) -> Understanding:
     visit = dates.visit_span(raw, folded)
     found.update(
         body_type=slots.body_type(canonical),
+        body_types=slots.body_types(canonical),
+        min_down_payment=slots.minimum_down(canonical),
         transmission=slots.transmission(canonical),
         features=slots.features(canonical),
         unsupported=slots.unsupported(canonical),
@@ -83,16 +87,19 @@ def _bare_budget(canonical: str, nums: list, found: dict) -> None:
         found["max_price"] = int(value * 1000)
 
 
-def understand_offline(text: str, catalog: BrandCatalog | None = None) -> Understanding:
+def understand_offline(
+    text: str, catalog: BrandCatalog | None = None, context_models: tuple[str, ...] = ()
+) -> Understanding:
     """Intent and slots of one customer message by deterministic rules.
 
-    Empty input gives the default `Understanding`. A parser bug is logged with the message length and raised:
-    it must fail a test, not silently produce an empty understanding.
+    `context_models` are the models under discussion (the cars just listed): an everyday word that names one of
+    them ("el versa a 4 años") is that car. Empty input gives the default `Understanding`. A parser bug is logged
+    with the message length and raised: it must fail a test, not silently produce an empty understanding.
     """
     if not isinstance(text, str) or not text.strip():
         return Understanding()
     try:
-        return parse(text, catalog)
+        return parse(text, catalog, context_models)
     except Exception:
         log.exception("offline understanding failed on a message of %d characters", len(text))
         raise

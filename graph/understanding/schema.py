@@ -16,7 +16,7 @@ Language = Literal["es", "en"]
 Sort = Literal["price_asc", "price_desc", "year_desc", "km_asc"]
 Transmission = Literal["automatic", "manual"]
 Feature = Literal["bluetooth", "car_play"]
-Unsupported = Literal["electric", "hybrid", "diesel", "color", "service_history", "accidents"]
+Unsupported = Literal["electric", "hybrid", "diesel", "color", "service_history", "accidents", "safety"]
 VisitAction = Literal["reschedule", "cancel", "status"]
 Course = Literal["cheaper", "more", "stretch"]
 
@@ -44,7 +44,10 @@ class Understanding(BaseModel):
     owned_car: str | None = Field(
         default=None, description="The car the customer owns (to trade in or sell), as written ('Aveo 2012')."
     )
-    body_type: BodyType | None = Field(default=None, description="Requested body type.")
+    body_type: BodyType | None = Field(default=None, description="Requested body type (the first, if several).")
+    body_types: list[BodyType] = Field(
+        default_factory=list, description="Every body type asked for, in order ('pickup o suv' = two searches)."
+    )
     min_price: int | None = Field(default=None, description="Lowest price in MXN pesos the customer accepts.")
     max_price: int | None = Field(default=None, description="Budget: highest price in MXN pesos.")
     around_price: int | None = Field(
@@ -59,7 +62,7 @@ class Understanding(BaseModel):
     unsupported: list[Unsupported] = Field(
         default_factory=list,
         description="Requirements the inventory data cannot answer: electric, hybrid, diesel, color, "
-        "service_history, accidents.",
+        "service_history, accidents, safety (ratings).",
     )
     sort: Sort | None = Field(
         default=None,
@@ -79,6 +82,7 @@ class Understanding(BaseModel):
         default=None, description="Down payment as a percentage of the price (30 for '30%')."
     )
     down_payment: int | None = Field(default=None, description="Down payment as an amount in MXN pesos.")
+    min_down_payment: bool = Field(default=False, description="Asks for the minimum down payment ('el mínimo').")
     monthly_payment: int | None = Field(
         default=None, description="Monthly payment the customer can afford, in MXN pesos ('4,500 al mes')."
     )

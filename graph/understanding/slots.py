@@ -21,6 +21,24 @@ def _negated(c: str, start: int) -> bool:
     return bool(neg.search(c[max(0, start - 30) : start]))
 
 
+def body_types(c: str) -> list[str]:
+    """Every body type asked for, in the order written ("pickup o suv grande" → pickup, suv)."""
+    first = body_type(c)
+    if first is None:
+        return []
+    found = [first]
+    for label in ("pickup", "minivan", "suv", "sedan", "hatchback", "coupe"):
+        if label in found:
+            continue
+        for m in phrases_rx(cue(f"body.{label}")).finditer(c):
+            generic = label == "suv" and phrases_rx(cue("body.generic_suv")).fullmatch(m.group(0))
+            if not _negated(c, m.start()) and not generic:
+                found.append(label)
+                break
+    order = {label: min((m.start() for m in phrases_rx(cue(f"body.{label}")).finditer(c)), default=0) for label in found}
+    return sorted(found, key=lambda label: order[label]) if len(found) > 1 else found
+
+
 def body_type(c: str) -> str | None:
     """Requested body type; pickup and minivan phrases win over the generic 'camioneta' (an SUV in Mexico)."""
     tiers = (("pickup", 0), ("minivan", 1), ("suv", 2), ("sedan", 2), ("hatchback", 2), ("coupe", 2), ("seats", 3))
@@ -112,8 +130,14 @@ def refers_back(raw: str, c: str) -> bool:
 
 
 def customer_name(raw: str) -> str | None:
-    """The customer's name, whole: "me llamo Ana", "soy Juan Pérez", "a nombre de mi esposo, Julio Ramos"."""
+    """The customer's name, whole: "me llamo Ana", "soy Juan Pérez", "a nombre de mi esposo, Julio Ramos",
+    or a known first name standing alone in the message ("el viernes a las 4, Ricardo")."""
     folded = fold(raw)
+    alone = re.search(r"(?:^|[,.;!?]\s*)([^\W\d_]+(?:\s+[^\W\d_]+)?)\s*[.!]*$", raw.strip())
+    if alone and fold(alone.group(1).split()[0]) in _first_names() and len(raw.split()) > 1:
+        name = _name_at(raw, raw.index(alone.group(1)), explicit=True)
+        if name:
+            return name
     explicit = phrases_rx(cue("name.explicit"), suffix=r"[\s,:]+")
     for match in explicit.finditer(folded):
         name = _name_at(raw, match.end(), explicit=True)
@@ -169,24 +193,13 @@ def _first_names() -> frozenset[str]:
 
 
 def formal(c: str) -> bool:
-    """Whether the customer writes with "usted" (usted, cuenta usted, disculpe, le agradezco...)."""
-    rx = phrases_rx(
-        [
-            "usted",
-            "ustedes",
-            "ud",
-            "uds",
-            "disculpe",
-            "(le|se lo) agradezco",
-            "podria (usted|decirme|indicarme|informarme)",
-            "me (podria|puede) (decir|indicar|informar)",
-            "(cuenta|tiene|sabe|puede) usted",
-            "sea tan amable",
-            "atentamente",
-            "quisiera saber si (cuenta|tiene)",
-        ]
-    )
-    return bool(rx.search(c))
+    """Whether the customer writes with "usted" (usted, disculpe, ¿me podría…?, muéstreme, le agradezco...)."""
+    return bool(phrases_rx(cue("register.formal")).search(c))
+
+
+def minimum_down(c: str) -> bool:
+    """ "dando el mínimo de enganche", "with just the minimum down": the dealer's minimum down payment."""
+    return bool(phrases_rx(cue("money.min_down")).search(c))
 
 
 def matches_any(c: str, phrases: list[Any]) -> bool:

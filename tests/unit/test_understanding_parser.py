@@ -116,11 +116,11 @@ MONEY = [
     ("200-300 mil", 200000, 300000),
     ("from 200k to 300k", 200000, 300000),
     ("menos de 300k pero más de 200k", 200000, 300000),
-    ("alrededor de 300 mil", 270000, 330000),
-    ("cerca de 200 mil", 180000, 220000),
-    ("around 300k", 270000, 330000),
-    ("about 250,000 pesos", 225000, 275000),
-    ("como 200 mil", 180000, 220000),
+    ("alrededor de 300 mil", None, 300000),
+    ("cerca de 200 mil", None, 200000),
+    ("around 300k", None, 300000),
+    ("about 250,000 pesos", None, 250000),
+    ("como 200 mil", None, 200000),
     ("$250k", None, 250000),
     ("300 lucas", None, 300000),
     ("1 mdp", None, 1000000),
@@ -135,6 +135,7 @@ MONEY = [
 
 @pytest.mark.parametrize(("text", "low", "high"), MONEY)
 def test_money(text: str, low: int | None, high: int | None) -> None:
+    """Bounds as said; an "around" budget is a ceiling the reply repeats as said (no floor is invented)."""
     u = understand(text)
     assert (u.min_price, u.max_price) == (low, high)
     assert u.intent == "search"
