@@ -29,12 +29,14 @@ SOMETHING_ELSE = re.compile(r"\b(?:algo|otro|otra|otros|otras|something|another|
 OF_THOSE = re.compile(r"\b(?:de\s+(?:esos|esas|estos|estas|los\s+que|las\s+que)|of\s+(?:those|these|them)|among\s+them)\b")
 AGREEMENT = re.compile(r"^\W*(?:si|sip|simon|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\W*$")
 ADVISOR_YES = re.compile(r"^\W*(?:si|sip|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\b")
+NAME_ONLY = re.compile(r"^[^\W\d_]+(?:[\s'-][^\W\d_]+){0,4}\.?$")
 BARE_NUMBER = re.compile(r"^\W*\$?\s*\d[\d,.\s]*(?:k|mil|mxn|pesos)?\W*$")
 APPROVAL = re.compile(
     r"\b(?:me\s+(?:aprueban|autorizan|van\s+a\s+aprobar|lo\s+aprueban|dan\s+el\s+credito|darian)|aprobad[oa]|"
     r"asegur\w+\s+(?:que\s+)?(?:me\s+)?aprueb\w*|(?:will|would|can)\s+(?:i|you)\s+(?:be\s+approved|approve)|"
     r"guarantee\w*\s+(?:approval|me)|pre-?approv\w*)\b"
 )
+PAYMENT_ASK = re.compile(r"\b(?:cuanto|mensualidad|mensual|al\s+mes|monthly|how\s+much|payment|pagaria|saldria|sale)\b")
 MISUNDERSTOOD_LIMIT = 2
 CAR_FILTERS = ("body_type", "min_price", "max_price", "min_year", "max_year", "max_km", "transmission", "bluetooth",
                "car_play")  # fmt: skip
@@ -59,6 +61,8 @@ class _Planner:
         self.lookups: list[dict[str, Any]] = []
         self.out: dict[str, Any] = {"pending": None}
         self.topics = [t for t in u.topics if t != "unknown"]
+        if state.get("pending") == "visit_name" and u.customer_name is None and _looks_like_a_name(text):
+            self.u = u = u.model_copy(update={"customer_name": text.strip().title() if text.islower() else text.strip()})
         self.intent = self._intent()
         self.plan: dict[str, Any] = {"intent": self.intent}
 
@@ -72,10 +76,17 @@ class _Planner:
             self.notes.append(f"term:{u.term_months}")
         self._car()
         self._finance()
+        booking = self.state.get("booking")
+        if self.intent == "schedule" and booking and u.visit_when and not u.brand_texts and not u.ordinal:
+            self.intent = "visit_change"  # "mejor mañana a las 10": the booked visit moves, no second booking
+            self.plan["intent"] = "visit_change"
+            self.plan["visit_action"] = "reschedule"
         if self.intent == "schedule":
             has_car = self.out.get("selected") is not None or bool(self.lookups)
             plan_visit(u, self.prefs, self.state, self.context, self.notes, self.out, self.plan, self.steps, has_car)
-        if u.visit_action or (u.customer_name and self.state.get("booking") and self.intent != "schedule"):
+            if "schedule" in self.steps and not self.prefs.get("customer_name"):
+                self.out["pending"] = "visit_name"  # the confirmation asks whose name the visit is under
+        if u.visit_action or self.plan.get("visit_action") or (u.customer_name and booking and self.intent != "schedule"):
             self.steps.add("visits")
         self._searches()
         self._knowledge()
@@ -113,8 +124,9 @@ class _Planner:
     def _question_only(self, intent: str) -> str:
         """ "¿manejan crédito? ¿qué papeles piden?": a question about the dealer, not a payment of some car."""
         u = self.u
-        about_a_car = u.brand_texts or u.ordinal or u.refers_back or u.term_months or u.down_payment or u.monthly_payment
-        if intent == "finance" and self.topics and not about_a_car and not u.min_down_payment:
+        amounts = u.term_months or u.down_payment or u.down_payment_pct or u.monthly_payment or u.min_down_payment
+        asks_payment = amounts or PAYMENT_ASK.search(self.folded)
+        if intent == "finance" and self.topics and not asks_payment:
             return "other"
         return intent
 
@@ -176,8 +188,8 @@ class _Planner:
         discussed = [*self.shown, *([self.selected] if self.selected else [])]
         if u.brand_texts and not any(mentions_model(m, c) for m in u.brand_texts for c in discussed):
             return True
-        if u.sort:
-            return not OF_THOSE.search(self.folded)
+        if u.sort:  # "la más económica a 4 años": the cheapest of the list; "lo más barato que tengan": a search
+            return not OF_THOSE.search(self.folded) and not (self.intent in ("finance", "schedule") and self.shown)
         if (u.min_year or u.max_km) and (stock_question or SOMETHING_ELSE.search(self.folded) or not discussed):
             return True
         return stock_question and not discussed
@@ -217,6 +229,8 @@ class _Planner:
             return
         if not (self.new_search or (self.intent == "search" and not self.picks and self.out.get("selected") is None)):
             return
+        if u.rejected and not (u.brand_texts or u.body_type or u.max_price or u.min_price or u.sort or u.features):
+            return  # "de año 99999 hay?": say why, search nothing
         if BARE_NUMBER.match(self.text) and not (self.prefs.get("body_type") or self.prefs.get("make")):
             self.plan["ask_type"] = True  # "300" alone: the budget is kept; the kind of car comes first
             return
@@ -286,7 +300,7 @@ class _Planner:
         if u.haggle:
             spec["haggle"] = True
         if u.course == "stretch" and u.max_price is not None:
-            previous = max((int(c["price"]) for c in self.shown), default=None)
+            previous = (self.state.get("preferences") or {}).get("max_price")
             if previous is not None and previous < u.max_price:
                 spec["filters"]["min_price"] = previous + 1  # show what the higher budget adds
                 spec["stretch"] = True
@@ -310,6 +324,14 @@ def handoff_reason(u: Understanding, text: str, state: State, topics: list[str],
     if state.get("unknown_question") and insists:
         return "unknown_question"
     return None
+
+
+def _looks_like_a_name(text: str) -> bool:
+    """ "Rogelio Castañeda" answering "¿a nombre de quién?": a few words, one of them no ordinary word."""
+    from tools.text import is_ordinary_word
+
+    words = fold(text.strip()).split()
+    return bool(NAME_ONLY.match(text.strip())) and any(not is_ordinary_word(w.strip(".")) for w in words)
 
 
 def _has_slots(u: Understanding) -> bool:

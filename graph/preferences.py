@@ -43,10 +43,6 @@ def merge_preferences(known: Preferences | dict[str, Any], understanding: Unders
     if u.body_type is not None and not u.brand_texts and not refines and not SAME_MAKE.search(fold(text)):
         merged.pop("make", None)  # a body type asked for afresh searches every make; "¿y en SUV?" refines
         merged.pop("model", None)
-    if u.brand_texts and not refines:
-        for key in ("body_type", "transmission"):  # "busco un Jetta" after "busco una SUV": the Jetta it is
-            if getattr(u, key) is None:
-                merged.pop(key, None)
     for key in CARRIED_SLOTS:
         value = getattr(u, key)
         if value is not None:

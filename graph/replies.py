@@ -189,7 +189,12 @@ def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
             continue
         cars = outcome.get("cars") or []
         around = preferences.get("around_price") if "min_price" in outcome["filters"] or "max_price" in outcome["filters"] else None
-        subject, conditions = describe_filters(outcome["filters"], say.language, around)
+        shown_filters = dict(outcome["filters"])
+        if outcome.get("stretch"):
+            shown_filters.pop("min_price", None)  # "de hasta $260,000": the floor is ours, not the customer's
+        if outcome.get("haggle"):
+            shown_filters.pop("max_price", None)  # an offer is not repeated back as if it were accepted
+        subject, conditions = describe_filters(shown_filters, say.language, around)
         if outcome.get("affordable"):
             _affordability(state, reply, say)
         if not cars:
@@ -235,7 +240,7 @@ def _criteria_words(subject: str, conditions: str, say: _Writer) -> str:
 
 
 def _lead(sort: str, total: int, shown: int, outcome: dict[str, Any], say: _Writer) -> str:
-    if (outcome.get("filters") or {}).get("min_price") and outcome.get("stretch"):
+    if outcome.get("stretch"):
         return say("results_lead_new")
     if sort != "price_asc":
         return say(f"results_lead_{sort}")
@@ -350,7 +355,9 @@ def _visit(state: State, reply: Reply, say: _Writer) -> None:
     reply.kind = "visit"
     action = visit.get("action")
     when = when_text(visit.get("when_iso"), say.language, visit.get("when"))
-    if visit.get("error") == "no booking" or (action in ("cancel", "reschedule") and "this conversation has no" in str(visit.get("error"))):
+    if visit.get("error") == "missing day or hour":
+        reply.question = say("q_day") if visit.get("missing") == "day" else say("q_hour", day=when)
+    elif visit.get("error") == "no booking" or "has no booked visit" in str(visit.get("error")):
         reply.sections.append(say("visit_none"))
         reply.question = say("q_which_car_visit")
     elif visit.get("error") == "closed":
@@ -363,7 +370,7 @@ def _visit(state: State, reply: Reply, say: _Writer) -> None:
     elif action == "book":
         name = visit.get("customer_name")
         reply.sections.append(say("visit_booked", name=f", {name}" if name else "", car=visit["car"], when=when, visit_id=visit["visit_id"]))
-        reply.question = say("q_visit_booked")
+        reply.question = say("q_visit_booked") if name else say("q_visit_name")
     elif action == "reschedule":
         reply.sections.append(say("visit_moved", car=visit["car"], when=when, visit_id=visit["visit_id"]))
         reply.question = say("q_visit_booked")

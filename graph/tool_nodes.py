@@ -35,15 +35,24 @@ def normalize(state: State, toolkit: Toolkit) -> dict[str, Any]:
         messages += recorded
         brands.append(output)
     update: dict[str, Any] = {"messages": messages, "brands": brands, "agenda": after("normalize", state)}
-    lookups = state.get("lookups") or []
+    lookups = [dict(spec) for spec in state.get("lookups") or []]
     if len(brands) == 1 and brands[0].get("make") and all(spec.get("purpose") == "list" for spec in lookups):
         preferences = dict(state.get("preferences") or {})  # the named car becomes the search's make and model
         preferences["make"] = brands[0]["make"]
         if brands[0].get("model"):
             preferences["model"] = brands[0]["model"]
+            understanding = state.get("understanding") or {}
+            for key in ("body_type", "transmission"):  # "busco un Jetta" after "una SUV": the Jetta is the body
+                if understanding.get(key) is None:
+                    preferences.pop(key, None)
         else:
-            preferences.pop("model", None)
+            preferences.pop("model", None)  # "las de BMW" keeps "camionetas"
         update["preferences"] = preferences
+        if brands[0].get("model"):
+            for spec in lookups:  # the model named decides the body type of this search too
+                spec["filters"] = {k: v for k, v in spec["filters"].items() if k not in ("body_type", "transmission")
+                                   or (state.get("understanding") or {}).get(k) is not None}  # fmt: skip
+            update["lookups"] = lookups
     return update
 
 

@@ -16,6 +16,8 @@ from tools.knowledge import KnowledgeBase
 from tools.text import fold
 
 MAX_TOPICS = 2
+SHORT_MESSAGE = 7
+"""Words of a message short enough that one keyword makes it a question about that topic ("q papeles ocupo")."""
 QUESTION = re.compile(
     r"\?|^\s*(?:que|como|cuando|donde|cual|cuales|cuanto|cuanta|cuantos|por que|se puede|puedo|hay|tienen|aceptan|"
     r"manejan|hacen|dan|venden|what|how|when|where|which|can|do|does|is|are|will|would)\b"
@@ -74,8 +76,11 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         hits.add("car-data")  # colour, fuel, history, accidents: not in the data, said plainly
     if (understanding.intent == "schedule" or understanding.visit_when) and not HOURS_QUESTION.search(fold(text)):
         hits.discard("opening-hours")  # "el sábado en la mañana" books a visit; it does not ask our hours
-    if not is_question(text) and not _phrase_hit(text, kb, hits):
+    short = len(re.findall(r"\w+", text)) <= SHORT_MESSAGE
+    if not is_question(text) and not _phrase_hit(text, kb, hits) and not (short and hits):
         return []
+    if not hits and is_question(text) and kb.branches_in(text)[1] is not None and not understanding.brand_texts:
+        hits.add("branches")  # "¿tienen algo en Cuernavaca?"
     ranked = [p["id"] for p in kb.search(text, understanding.language, limit=4)]
     topics = [sid for sid in ranked if sid in hits][:MAX_TOPICS]
     if not topics and hits:

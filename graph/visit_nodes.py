@@ -13,7 +13,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.visit_planning import open_at
+from graph.visit_planning import nearest_slot, open_at
 from graph.routing import after
 from graph.state import State
 from graph.tool_calls import call_tool
@@ -57,7 +57,7 @@ def visits(state: State, config: RunnableConfig, runtime: Runtime[Context], tool
     """Manage the conversation's booking: reschedule, cancel, report it, or put the customer's name on it."""
     context = runtime.context or Context()
     understanding = state.get("understanding") or {}
-    action = understanding.get("visit_action")
+    action = understanding.get("visit_action") or (state.get("plan") or {}).get("visit_action")
     thread = {"thread_id": _thread(config)}
     update: dict[str, Any] = {"agenda": after("visits", state)}
     if action == "cancel":
@@ -85,33 +85,23 @@ def visits(state: State, config: RunnableConfig, runtime: Runtime[Context], tool
 
 
 def _reschedule(state: State, context: Context, toolkit: Toolkit, thread: dict[str, Any]) -> dict[str, Any]:
-    """Move the booking: a new day keeps the hour when the customer says "misma hora"; without an hour, ask."""
-    understanding = state.get("understanding") or {}
-    words = understanding.get("visit_when") or ""
-    booking = state.get("booking") or {}
-    messages: list[Any] = []
-    if not booking.get("when_iso"):  # the booking this conversation made, from the records
-        found, messages = call_tool(toolkit.tools["find_visit"], {}, thread)
-        booking = (found.get("visits") or [{}])[0]
+    """Move the booking: the day and/or hour the customer says; the other keeps the booked one ("misma hora")."""
+    words = (state.get("understanding") or {}).get("visit_when") or ""
     now = context.clock()
     moment = resolve_time(fold(words), now)
-    old = datetime.fromisoformat(booking["when_iso"]) if booking.get("when_iso") else None
-    day = moment.day or (old.date() if old else None)
-    hour = moment.hour or (old.time() if old and (moment.same_time or not moment.part) else None)
-    if not booking:
-        return {"messages": messages, "visit": {"action": "reschedule", "error": "no booking"}}
-    if day is None or hour is None:
-        missing = "hour" if day else "day"
-        return {"messages": messages, "visit": {"action": "reschedule", "missing": missing}, "pending": "visit_hour"}
-    at = datetime.combine(day, hour, tzinfo=now.tzinfo)
-    if not open_at(at) or at <= now:
-        refused = {"action": "reschedule", "error": "closed", "when_iso": at.isoformat()}
-        return {"messages": messages, "visit": refused, "pending": "visit_hour"}
-    output, recorded = call_tool(
-        toolkit.tools["reschedule_visit"], {"when": words}, {**thread, "when_iso": at.isoformat(), "now": now}
-    )
-    messages += recorded
+    if moment.hour is not None and moment.day is not None and not open_at(datetime.combine(moment.day, moment.hour, tzinfo=now.tzinfo)):
+        closed = datetime.combine(moment.day, moment.hour, tzinfo=now.tzinfo)
+        refused = {"action": "reschedule", "error": "closed", "when_iso": nearest_slot(closed).isoformat()}
+        return {"visit": refused, "pending": "visit_hour"}
+    hidden = {**thread, "now": now}
+    if moment.day is not None:
+        hidden["day"] = moment.day.isoformat()
+    if moment.hour is not None:
+        hidden["hour"] = moment.hour.strftime("%H:%M")
+    output, messages = call_tool(toolkit.tools["reschedule_visit"], {"when": words}, hidden)
     update: dict[str, Any] = {"messages": messages, "visit": {"action": "reschedule", **output}}
-    if "error" not in output:
+    if output.get("missing"):
+        update["pending"] = "visit_hour"
+    elif "error" not in output:
         update["booking"] = output
     return update

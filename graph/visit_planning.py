@@ -86,4 +86,6 @@ def plan_visit(
         out["pending"] = "visit_hour"
         return
     prefs["visit_at"] = at.isoformat()
+    if earlier and u.visit_when and prefs.get("visit_when") != u.visit_when:
+        prefs["visit_when"] = f"{earlier.split(' a la')[0]} {u.visit_when}".strip()  # "el domingo" + "a las 5"
     steps.add("schedule")

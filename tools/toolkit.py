@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import cached_property
 from typing import Annotated, Any
 
@@ -20,7 +20,7 @@ from tools.handoffs import HandoffError, Handoffs
 from tools.inventory import InventoryError, InventoryStore, SearchFilters
 from tools.knowledge import KnowledgeBase
 from tools.normalize import BrandCatalog
-from tools.visits import Visit, VisitError, Visits
+from tools.visits import DEALER_TZ, Visit, VisitError, Visits
 
 
 @dataclass
@@ -182,13 +182,25 @@ class Toolkit:
         when: str,
         visit_id: str | None = None,
         thread_id: Annotated[str | None, InjectedToolArg] = None,
-        when_iso: Annotated[str | None, InjectedToolArg] = None,
+        day: Annotated[str | None, InjectedToolArg] = None,
+        hour: Annotated[str | None, InjectedToolArg] = None,
         now: Annotated[datetime | None, InjectedToolArg] = None,
     ) -> dict[str, Any]:
-        """Move the conversation's visit (the newest one unless `visit_id` says which) to another time."""
+        """Move the conversation's visit (the newest one unless `visit_id` says which) to another time.
+
+        The graph passes what the customer's words pin down: a new `day` (ISO date) and/or `hour` ("HH:MM"); the
+        other keeps the booked one ("el viernes, misma hora"). Both missing: the customer must say when.
+        """
         try:
             visit = self._visit_of(thread_id, visit_id)
-            moved = self._visits().reschedule(visit.visit_id, when_iso, when, thread_id=thread_id, now=now)
+            booked = visit.when
+            new_day = date.fromisoformat(day) if day else booked.date() if booked else None
+            new_hour = time.fromisoformat(hour) if hour else booked.time() if booked else None
+            if new_day is None or new_hour is None or not (day or hour):
+                return {"error": "missing day or hour", "missing": "day" if new_day is None else "hour",
+                        **visit.as_tool_output()}  # fmt: skip
+            at = datetime.combine(new_day, new_hour, tzinfo=DEALER_TZ)
+            moved = self._visits().reschedule(visit.visit_id, at.isoformat(), when, thread_id=thread_id, now=now)
         except VisitError as exc:
             return {"error": str(exc)}
         return {**moved.as_tool_output(), "previous_when": visit.when_text, "previous_when_iso": visit.when_iso}

@@ -24,11 +24,13 @@ OWNED_BEFORE = re.compile(
     r"entregar|entrego|a\s+cuenta\s+(?:mi|un|una))\s+(?:un|una|el|la|a|an|my|mi)?\s*$"
 )
 OWNED_AFTER = re.compile(
-    r"^\W*(?:\w+\W+){0,5}?(?:(?:que|q)\s+(?:quiero|queremos|puedo|pienso|me\s+gustaria)\s+(?:dar|dejar|meter|vender|"
-    r"entregar|cambiar)|a\s+cuenta|como\s+(?:parte\s+de\s+pago|enganche)|de\s+enganche|as\s+(?:a\s+)?(?:trade|down)|"
-    r"to\s+trade|trade[\s-]?in|para\s+(?:dar|vender|cambiar)|a\s+vender|for\s+sale|en\s+venta|que\s+ya\s+tengo|"
-    r"que\s+tengo)"
+    r"^\W*(?:(?:19|20)\d\d\W+)?(?:[a-z]+\W+){0,5}?(?:(?:que|q)\s+(?:quiero|queremos|puedo|pienso|me\s+gustaria)\s+"
+    r"(?:dar|dejar|meter|vender|entregar|cambiar)|a\s+cuenta|como\s+(?:parte\s+de\s+pago|enganche)|"
+    r"as\s+(?:a\s+)?(?:trade|down)|to\s+trade|trade[\s-]?in|para\s+(?:dar|vender|cambiar)|a\s+vender|for\s+sale|"
+    r"en\s+venta|que\s+ya\s+tengo|que\s+tengo)"
 )
+"""After the name: what the customer will do with it (no amount in between: "el Onix con 10% de enganche" is a
+car they want)."""
 
 
 @dataclass(frozen=True)

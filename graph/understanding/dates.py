@@ -89,7 +89,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         "clock": re.compile(
             rf"\b(?:(?:como|tipo|a\s+eso\s+de|around|about)\s+)?(?:(?:a\s+las?|at|para\s+las?|de\s+las?)\s+{clock}|"
-            r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|hrs)\b|\d{1,2}:\d{2})"
+            r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|hrs)\b|\d{1,2}:\d{2}|"
+            r"(?:like|around|about|tipo|como|eso\s+de)\s+\d{1,2}(?:[:.]\d{2})?\b(?!\s*(?:mil|k|%|km|anos|meses|pesos|years|months)))"
         ),
         "part": re.compile(
             r"\b(?:(?:en|por|de)\s+la\s+(?:manana|tarde|noche)|in\s+the\s+(?:morning|afternoon|evening)|"
@@ -99,7 +100,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     }
 
 
-GAP = re.compile(r"^[\s,]*(?:(?:y|o|or|and|a|at|,)\s+)?[\s,]*$")
+GAP = re.compile(r"^[\s,.?!]*(?:(?:y|o|or|and|a|at|,|like|tipo|como)\s+)?[\s,]*$")
 
 
 def visit_span(raw: str, folded: str) -> str | None:

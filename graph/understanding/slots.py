@@ -133,6 +133,9 @@ def customer_name(raw: str) -> str | None:
     """The customer's name, whole: "me llamo Ana", "soy Juan Pérez", "a nombre de mi esposo, Julio Ramos",
     or a known first name standing alone in the message ("el viernes a las 4, Ricardo")."""
     folded = fold(raw)
+    surname = re.search(r"\b(?:last\s+name\s+is|apellido\s+es)\s+([^\W\d_]+)\W+([^\W\d_]+\s+\1)\b", raw, re.I)
+    if surname:  # "last name is Hernandez, Claire Hernandez"
+        return surname.group(2)
     alone = re.search(r"(?:^|[,.;!?]\s*)([^\W\d_]+(?:\s+[^\W\d_]+)?)\s*[.!]*$", raw.strip())
     if alone and fold(alone.group(1).split()[0]) in _first_names() and len(raw.split()) > 1:
         name = _name_at(raw, raw.index(alone.group(1)), explicit=True)
@@ -158,10 +161,12 @@ def _name_at(raw: str, start: int, explicit: bool) -> str | None:
     not_names = frozenset(fold(w) for w in cue("name.not_names"))
     connectors = ("de", "del", "la", "los", "y")
     kept: list[str] = []
+    previous_end = 0
     for m in re.finditer(NAME_WORD, raw[start : start + 120]):
         word, folded = m.group(0), fold(m.group(0))
-        if kept and raw[start + m.start() - 1 : start + m.start()] not in (" ", "-"):
-            break
+        if kept and raw[start + previous_end : start + m.start()].strip(" -"):
+            break  # a comma or a full stop ends the name
+        previous_end = m.end()
         if kept and folded in connectors:
             kept.append(word)
             continue
