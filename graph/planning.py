@@ -36,7 +36,8 @@ APPROVAL = re.compile(
     r"asegur\w+\s+(?:que\s+)?(?:me\s+)?aprueb\w*|(?:will|would|can)\s+(?:i|you)\s+(?:be\s+approved|approve)|"
     r"guarantee\w*\s+(?:approval|me)|pre-?approv\w*)\b"
 )
-PAYMENT_ASK = re.compile(r"\b(?:cuanto|mensualidad|mensual|al\s+mes|monthly|how\s+much|payment|pagaria|saldria|sale)\b")
+PAYMENT_ASK = re.compile(r"\b(?:cuanto|cuanta|how\s+much|what\s+would|pagaria|saldria|quedaria|calcula\w*|calculate)\b")
+"""A question that asks for an amount; "¿el seguro va incluido en la mensualidad?" asks about insurance instead."""
 MISUNDERSTOOD_LIMIT = 2
 CAR_FILTERS = ("body_type", "min_price", "max_price", "min_year", "max_year", "max_km", "transmission", "bluetooth",
                "car_play")  # fmt: skip
@@ -210,17 +211,27 @@ class _Planner:
         if "down-payment" in self.topics and has_car and u.down_payment is None and u.down_payment_pct is None:
             self.plan["minimum_down"] = True  # "¿cuánto necesito de enganche para el Swift?": the minimum, priced
             self.intent = "finance"
+        if self.intent in ("search", "other") and not has_car and self._affordability():
+            self.intent = "finance"  # "¿y si lo hago a seis años?" after "¿qué me alcanza?"
         if self.intent != "finance" and not (u.min_down_payment and has_car):
             return
         if money_rejected:
             self.out["pending"] = "finance"  # "enganche de 150%": say why it cannot be, never price something else
-        elif u.monthly_payment is not None and self.out.get("selected") is None and not self.lookups:
+        elif self._affordability() and self.out.get("selected") is None and not self.lookups:
             self.steps |= {"afford", "search", "finance"}
             self.lookups = [self._list_search(None)]
         elif self.out.get("selected") is not None or self.lookups:
             self.steps.add("finance")
         elif not self.plan.get("candidates"):
             self.out["pending"] = "finance"
+
+    def _affordability(self) -> bool:
+        """A monthly budget given now, or a new term or down payment right after one ("¿y si lo pago en 5 años?")."""
+        u = self.u
+        if u.monthly_payment is not None:
+            return True
+        changed = u.term_months is not None or u.down_payment is not None or u.down_payment_pct is not None
+        return changed and bool(self.state.get("affordability")) and not self._car_in_focus()
 
     def _searches(self) -> None:
         """The lists this turn shows: one per model named, or per body type asked, or one."""

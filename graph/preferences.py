@@ -43,6 +43,9 @@ def merge_preferences(known: Preferences | dict[str, Any], understanding: Unders
     if u.body_type is not None and not u.brand_texts and not refines and not SAME_MAKE.search(fold(text)):
         merged.pop("make", None)  # a body type asked for afresh searches every make; "¿y en SUV?" refines
         merged.pop("model", None)
+        if merged.get("min_year") is not None and merged.get("min_year") == merged.get("max_year"):
+            merged.pop("min_year")  # "la CR-V 2017" described that car; other SUVs can be any year
+            merged.pop("max_year")
     for key in CARRIED_SLOTS:
         value = getattr(u, key)
         if value is not None:

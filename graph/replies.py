@@ -73,7 +73,20 @@ def compose(state: State, max_cars: int = 5, now: Any = None) -> Reply:
     _asks(state, reply, say, max_cars)
     if not reply.sections and not reply.question:
         _conversation(state, reply, say)
+    if reply.sections and not reply.question:
+        _closing_question(state, reply, say)
     return reply
+
+
+def _closing_question(state: State, reply: Reply, say: _Writer) -> None:
+    """Every reply ends with one useful question: the next step for the car discussed, else the topic's own."""
+    booked = bool(state.get("booking") or (state.get("visit") or {}).get("visit_id"))
+    if booked:
+        reply.question = say("q_visit_booked")
+    elif state.get("selected"):
+        reply.question = say("q_car_details")
+    else:
+        reply.question = str(reply.facts.get("knowledge_next") or "")
 
 
 def _knowledge(state: State, reply: Reply, say: _Writer) -> None:
@@ -83,8 +96,9 @@ def _knowledge(state: State, reply: Reply, say: _Writer) -> None:
     car_context = bool(state.get("selected") or state.get("searches"))
     for answer in answers:
         reply.sections.append(register(answer.get("answer") or answer.get("text", ""), say.formal))
+        reply.facts.setdefault("knowledge_next", register(answer.get("next", ""), say.formal))
         if not car_context:
-            reply.question = reply.question or register(answer.get("next", ""), say.formal)
+            reply.question = reply.question or reply.facts["knowledge_next"]
     if found.get("place"):
         branches = found.get("branches") or []
         if branches:
@@ -213,7 +227,8 @@ def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
         reply.kind = "results"
         sort = outcome.get("sort") or "price_asc"
         total = outcome.get("total", len(cars))
-        if sort != "price_asc" and len(state.get("searches") or []) == 1 and (total == 1 or "sort" in str(state.get("understanding"))):
+        asked_order = bool((state.get("understanding") or {}).get("sort"))
+        if sort != "price_asc" and len(state.get("searches") or []) == 1 and (total == 1 or asked_order) and not outcome.get("affordable"):
             top = cars[0]
             reply.sections.append(say("superlative_one", lead=say(f"superlative_{sort}"), name=title(top),
                                       version=top.get("version", "").strip(), km=f"{top['km']:,}", price=money(top["price"])))  # fmt: skip
@@ -222,10 +237,16 @@ def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
             lead = _lead(sort, total, len(shown), outcome, say)
             word = say("car_word_one") if total == 1 else say("car_word_many")
             reply.sections.append(say("results_header", total=total, cars=word, subject=subject, conditions=conditions, lead=lead))
+            down = float((state.get("affordability") or {}).get("down_payment") or 0) if outcome.get("affordable") else 0
             reply.sections += [
-                car_line(i, c, say.language, money(plans[c["stock_id"]]["monthly_payment"], True) if c["stock_id"] in plans else None)
+                car_line(i, c, say.language, money(plans[c["stock_id"]]["monthly_payment"], True) if c["stock_id"] in plans else None,
+                         covered=0 < c["price"] <= down)
                 for i, c in enumerate(shown, 1)
-            ]
+            ]  # fmt: skip
+            above = outcome.get("above") or []
+            if above:
+                reply.sections.append(say("above_budget"))
+                reply.sections += [car_line(i, c, say.language) for i, c in enumerate(above, len(shown) + 1)]
         cash = bool(preferences.get("cash"))
         reply.question = say("q_affordability") if outcome.get("affordable") else say("q_results_cash" if cash else "q_results")
 
@@ -242,6 +263,8 @@ def _criteria_words(subject: str, conditions: str, say: _Writer) -> str:
 def _lead(sort: str, total: int, shown: int, outcome: dict[str, Any], say: _Writer) -> str:
     if outcome.get("stretch"):
         return say("results_lead_new")
+    if outcome.get("affordable") and sort == "price_desc":
+        return say("results_lead_affordable")
     if sort != "price_asc":
         return say(f"results_lead_{sort}")
     if total == 1:

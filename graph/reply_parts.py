@@ -54,9 +54,10 @@ def day_text(iso_day: str, language: str) -> str:
     return f"{day}, {month} {moment.day}" if language == "en" else f"{day} {moment.day} de {month}"
 
 
-def car_line(n: int, car: dict[str, Any], language: str, monthly: str | None = None) -> str:
-    """One numbered line of a list ("1. Chevrolet Aveo 2017, 119,157 km: $138,999")."""
-    key = "results_line_payment" if monthly else "results_line"
+def car_line(n: int, car: dict[str, Any], language: str, monthly: str | None = None, covered: bool = False) -> str:
+    """One numbered line of a list ("1. Chevrolet Aveo 2017, 119,157 km: $138,999"), with its payment, or said to
+    be covered by the down payment."""
+    key = "results_line_covered" if covered else "results_line_payment" if monthly else "results_line"
     return phrase(key, language, n=n, name=title(car), km=f"{car['km']:,}", price=money(car["price"]), monthly=monthly)
 
 

@@ -22,7 +22,7 @@ CAR_STEPS = frozenset({"finance", "schedule"})
 
 def has_concrete_constraint(preferences: Mapping[str, Any], understanding: Mapping[str, Any]) -> bool:
     """True when we know something to search by, or the turn names a car, an order or a monthly budget."""
-    if any(preferences.get(key) not in (None, False) for key in CONCRETE_CONSTRAINTS):
+    if any(preferences.get(key) not in (None, False) for key in (*CONCRETE_CONSTRAINTS, "monthly_payment")):
         return True
     return bool(
         understanding.get("brand_texts") or understanding.get("sort") or understanding.get("monthly_payment")

@@ -21,6 +21,9 @@ from tools.toolkit import Toolkit
 
 RELAXABLE = ("min_price", "max_price", "min_year", "max_year", "max_km", "bluetooth", "car_play", "transmission")
 SEARCH_LIMIT = 12
+FEW_RESULTS = 3
+NEAR_ABOVE = 0.10
+"""How far over an "around" budget a car still counts as near it (10%)."""
 """Rows fetched per search: enough for the list of a reply, small enough to keep each turn light."""
 Messages = list[AIMessage | ToolMessage]
 
@@ -69,6 +72,8 @@ def search(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[st
             continue
         seen = {c["stock_id"] for c in state.get("shown") or []}
         outcome, recorded = _run(spec, filters, toolkit, context, seen)
+        if _near_above_wanted(outcome, state):
+            recorded += _near_above(outcome, toolkit, context)
         messages += recorded
         outcomes.append(outcome)
     update: dict[str, Any] = {"messages": messages, "searches": outcomes, "agenda": after("search", state)}
@@ -131,6 +136,27 @@ def _run(
     return outcome, messages
 
 
+def _near_above_wanted(outcome: dict[str, Any], state: State) -> bool:
+    """An "around" budget ("alrededor de 250 mil") that finds only one or two cars also shows what is just above."""
+    around = (state.get("preferences") or {}).get("around_price")
+    filters = outcome.get("filters") or {}
+    return bool(
+        around and outcome.get("purpose") == "list" and outcome.get("found") and filters.get("max_price") == around
+        and len(outcome.get("cars") or []) < FEW_RESULTS and not (outcome.get("stretch") or outcome.get("haggle"))
+    )  # fmt: skip
+
+
+def _near_above(outcome: dict[str, Any], toolkit: Toolkit, context: Context) -> Messages:
+    """Cars priced up to NEAR_ABOVE over an "around" budget, listed apart as just above it."""
+    filters = dict(outcome["filters"])
+    ceiling = int(filters["max_price"])
+    filters.update(min_price=ceiling + 1, max_price=int(ceiling * (1 + NEAR_ABOVE)))
+    room = context.max_cars_in_reply - len(outcome["cars"])
+    output, messages = call_tool(toolkit.tools["search_inventory"], {**filters, "sort": "price_asc", "limit": room})
+    outcome["above"] = list(output.get("results") or [])[:room]
+    return messages
+
+
 def _relaxed(filters: dict[str, Any], budget_first: bool = False) -> dict[str, Any]:
     """The closest search when nothing matches: the same make, model and body type at any price, year or mileage
     (the customer sees what that car costs); after a car was just found too expensive, the budget is kept instead
@@ -151,9 +177,12 @@ def _selection(outcomes: list[dict[str, Any]], state: State, context: Context) -
     if lists:
         shown: list[dict[str, Any]] = []
         for outcome in lists:
-            shown += outcome["cars"] or outcome.get("alternatives") or []
+            shown += (outcome["cars"] + list(outcome.get("above") or [])) or outcome.get("alternatives") or []
         update["shown"] = shown
-        superlative = len(lists) == 1 and lists[0].get("sort", "price_asc") != "price_asc" and lists[0]["cars"]
+        superlative = (
+            len(lists) == 1 and lists[0].get("sort", "price_asc") != "price_asc" and lists[0]["cars"]
+            and not lists[0].get("affordable")
+        )  # fmt: skip
         update["selected"] = shown[0] if len(shown) == 1 or superlative else None
     lookups = [o for o in outcomes if o.get("purpose") == "lookup" and not o.get("skipped")]
     if lookups:
@@ -194,6 +223,8 @@ def afford(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[st
             filters = dict(spec.get("filters") or {})
             filters["max_price"] = min(ceiling, int(filters.get("max_price") or ceiling))
             spec.update(filters=filters, purpose="list", affordable=True)
+            if not (state.get("understanding") or {}).get("sort"):
+                spec["sort"] = "price_desc"  # what the budget reaches best, each with a payment under it
         update["lookups"] = lookups
     else:
         update["agenda"] = [s for s in update["agenda"] if s not in ("search", "finance")]

@@ -74,6 +74,8 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         hits -= set(CAR_QUESTION_TOPICS)  # "¿trae carplay?" about a car is answered from its record
     if understanding.unsupported and is_question(text):
         hits.add("car-data")  # colour, fuel, history, accidents: not in the data, said plainly
+    if _calculation(understanding):
+        hits.discard("down-payment")  # "a 36 meses dando 100 mil de enganche": a payment to compute, not a policy
     if (understanding.intent == "schedule" or understanding.visit_when) and not HOURS_QUESTION.search(fold(text)):
         hits.discard("opening-hours")  # "el sábado en la mañana" books a visit; it does not ask our hours
     short = len(re.findall(r"\w+", text)) <= SHORT_MESSAGE
@@ -104,9 +106,15 @@ def _follow_up_topic(text: str, understanding: Understanding, state: Any) -> str
     """ "y si ya le metí 400 km?" right after the return policy: the same topic, asked again."""
     last = list(((state.get("plan") or {}).get("topics")) or [])
     searching = understanding.brand_texts or understanding.body_type or understanding.max_price or understanding.sort
-    if not last or searching or not (is_question(text) or FOLLOW_UP.search(fold(text))):
+    if not last or searching or _calculation(understanding) or not (is_question(text) or FOLLOW_UP.search(fold(text))):
         return None
     return str(last[0]) if FOLLOW_UP.search(fold(text)) else None
+
+
+def _calculation(u: Understanding) -> bool:
+    """The message carries the numbers of a payment (a term, a down payment, a monthly amount), not the minimum."""
+    amounts = (u.term_months, u.down_payment, u.down_payment_pct, u.monthly_payment)
+    return any(v is not None for v in amounts) and not u.min_down_payment
 
 
 def _unknown_question(text: str, understanding: Understanding, state: Any) -> bool:

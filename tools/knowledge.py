@@ -256,6 +256,12 @@ class KnowledgeBase:
         """Every section id, in file order."""
         return list(dict.fromkeys(s.id for s in self.sections))
 
+    def place_names(self) -> tuple[str, ...]:
+        """Every place the dealer knows by name: branches and their other names, cities, regions."""
+        names = [n for b in self.branches for n in (b.name, *b.aliases, b.city, b.region)]
+        names += self.cities + [n for region, aliases in self.place_aliases.items() for n in (region, *aliases)]
+        return tuple(dict.fromkeys(names))
+
     def branches_in(self, text: str) -> tuple[list[Branch], str | None]:
         """Branches in a city or area the text names ("Guadalajara", "santa fe"), and that place as written."""
         folded = f" {' '.join(re.findall(r'[a-z0-9]+', fold(text)))} "

@@ -21,8 +21,9 @@ from rapidfuzz import fuzz, process
 from tools.text import compact, fold
 
 DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.csv"
-Everyday = Literal["", "word", "common"]
-"""How ordinary a name is as a word: "" never a word, "word" ("rio", "march"), "common" ("uno", "up", "golf")."""
+Everyday = Literal["", "word", "common", "place"]
+"""How ordinary a name is as a word: "" never a word, "word" ("rio", "march"), "common" ("uno", "up", "golf"),
+"place" (also a city or a place: "Durango", "Toledo", "Santa Fe")."""
 Method = Literal["exact", "alias", "fuzzy", "not_in_stock", "unknown"]
 FUZZY_CUTOFF = 80
 SHORT_KEY = 3
@@ -88,8 +89,8 @@ def read_aliases(path: Path = DEFAULT_ALIASES) -> list[tuple[str, str, str | Non
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             everyday = (row.get("everyday") or "").strip()
-            if everyday not in ("", "word", "common"):
-                raise ValueError(f"{path.name}: everyday must be empty, 'word' or 'common'; got {everyday!r}")
+            if everyday not in ("", "word", "common", "place"):
+                raise ValueError(f"{path.name}: everyday must be empty, 'word', 'common' or 'place'; got {everyday!r}")
             model = (row.get("model") or "").strip() or None
             rows.append((row["alias"].strip(), row["make"].strip(), model, everyday))  # type: ignore[arg-type]
     return rows
@@ -112,6 +113,8 @@ class BrandCatalog:
         self.makes = sorted(stock)
         self.stock = stock
         self.ordinary_word = ordinary_word
+        self.places: tuple[str, ...] = ()
+        """Names of places that are never a car on their own (branches, cities), set by whoever knows them."""
         self._targets: dict[str, Target] = {}
         for alias, make, model, everyday in aliases:
             if compact(alias).isdigit():

@@ -64,16 +64,46 @@ def _lexicon_words() -> frozenset[str]:
 @functools.lru_cache(maxsize=1)
 def _dictionary_words() -> frozenset[str]:
     """Every word of pyspellchecker's Spanish and English dictionaries, folded ("garantía" → "garantia")."""
+    return _spanish_words() | _language_words("en")
+
+
+@functools.lru_cache(maxsize=1)
+def _spanish_words() -> frozenset[str]:
+    lexicon = load_lexicon()
+    words = {fold(w) for key in ("stopwords", "everyday") for w in str((lexicon.get(key) or {}).get("es", "")).split()}
+    return frozenset(words) | _language_words("es")
+
+
+@functools.lru_cache(maxsize=2)
+def _language_words(language: str) -> frozenset[str]:
     from spellchecker import SpellChecker
 
-    words: set[str] = set()
-    for language in ("es", "en"):
-        words.update(fold(word) for word in SpellChecker(language=language, distance=1).word_frequency.keys())
-    return frozenset(words)
+    return frozenset(fold(word) for word in SpellChecker(language=language, distance=1).word_frequency.keys())
+
+
+def is_spanish_word(word: str) -> bool:
+    """Whether a folded word is Spanish ("polo", "rio" are; "frontier", "kicks" are not)."""
+    return word.lower() in _spanish_words()
 
 
 @functools.lru_cache(maxsize=65536)
 def is_ordinary_word(word: str) -> bool:
     """Whether a folded word belongs to everyday Spanish or English (or Mexican WhatsApp usage)."""
-    word = word.lower()
-    return word in _lexicon_words() or word in _dictionary_words()
+    return any(w in _lexicon_words() or w in _dictionary_words() for w in _variants(word.lower()))
+
+
+CLITICS = ("selos", "selas", "selo", "sela", "melo", "mela", "telo", "tela", "los", "las", "les", "nos", "lo", "la",
+           "le", "me", "te", "se")  # fmt: skip
+"""Pronouns written onto a Spanish verb ("cambiarlo", "enséñame"): the verb is still an ordinary word."""
+
+
+def _variants(word: str) -> list[str]:
+    """The word, its singular ("capturas" → "captura") and its verb without pronouns ("cambiarlo" → "cambiar")."""
+    variants = [word]
+    for suffix in ("es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            variants.append(word[: -len(suffix)])
+    for suffix in CLITICS:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            variants.append(word[: -len(suffix)])
+    return variants

@@ -46,10 +46,13 @@ class Toolkit:
     ) -> Toolkit:
         """Toolkit over a store: its catalog built from the makes and models in stock, the dealer's knowledge."""
         terms = terms or FinancingTerms()
+        knowledge = KnowledgeBase.load(values=terms.knowledge_values)
+        catalog = BrandCatalog.build(store.catalog())
+        catalog.places = knowledge.place_names()  # "Patio Santa Fe", "soy de León": places, never cars
         return cls(
             store=store,
-            catalog=BrandCatalog.build(store.catalog()),
-            knowledge=KnowledgeBase.load(values=terms.knowledge_values),
+            catalog=catalog,
+            knowledge=knowledge,
             visits=visits,
             handoffs=handoffs,
             terms=terms,

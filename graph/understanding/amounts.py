@@ -17,6 +17,8 @@ from graph.understanding.vocab import alternation, cue, patterns_rx
 
 MIN_MONEY = 1000
 MIN_BARE_MONEY = 10_000
+MAX_MONTHLY = 100_000
+"""No one pays this much a month for a used car: "pagar 380 mil" is a price unless "al mes" says otherwise."""
 MAX_MONEY = 100_000_000
 FIRST_YEAR, LAST_YEAR = 1990, 2035
 MILES_TO_KM = 1.609
@@ -44,6 +46,7 @@ class _Cues:
     range_open: re.Pattern[str]
     monthly_after: re.Pattern[str]
     monthly_before: re.Pattern[str]
+    cash_after: re.Pattern[str]
     down_before: re.Pattern[str]
     down_after: re.Pattern[str]
     no_down: re.Pattern[str]
@@ -114,6 +117,7 @@ def cues() -> _Cues:
         range_open=re.compile(r"\b" + alternation(cue("money.range_openers")) + r"\s*(?:el|los|la|las|\$)?\s*$"),
         monthly_after=re.compile(r"^\s*(?:pesos\s+|mxn\s+)?" + alternation(cue("money.monthly_after")) + r"(?![a-z])"),
         monthly_before=before("money.monthly_before"),
+        cash_after=re.compile(r"\W*(?:mil\W+|k\W+|pesos\W+|mxn\W+)?" + alternation(cue("money.cash")) + r"\b"),
         down_before=before("money.down_before", down_fill),
         down_after=re.compile(
             r"^\s*(?:pesos\s+|mxn\s+)?(?:(?:de|del|para|como|of|as|for|in|el|la|the|a|mi|my)\s+)*"
@@ -228,7 +232,11 @@ def is_monthly(c: str, n: Num) -> bool:
     """An amount per month ('5 mil al mes', 'mensualidades de 6 mil', 'la mensualidad no puede pasar de 5 mil')."""
     k = cues()
     before = _before(c, n)
-    return bool(k.monthly_after.match(_after(c, n)) or k.monthly_before.search(before) or k.monthly_bound_before.search(before))
+    if k.monthly_after.match(_after(c, n)):
+        return True
+    if abs(n.value) >= MAX_MONTHLY or k.cash_after.match(_after(c, n)):
+        return False  # "I can pay 380k cash": a price, whatever verb comes before it
+    return bool(k.monthly_before.search(before) or k.monthly_bound_before.search(before))
 
 
 def is_price_claim(before: str) -> bool:

@@ -12,9 +12,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from graph.understanding.vocab import cue, phrases_rx, word_set
+from graph.understanding.vocab import cue, lexicon, phrases_rx, word_set
 from tools.normalize import BrandCatalog, Hit, Target
-from tools.text import compact, fold, is_ordinary_word
+from tools.text import compact, fold, is_ordinary_word, is_spanish_word
 
 FUZZY_ANYWHERE = 0.85
 """A typo of a name counts anywhere at this similarity; below it only next to a make or a car word."""
@@ -121,6 +121,8 @@ def _accept(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], sure_makes: 
         return True
     if alone and len(tokens) == 1:
         return True
+    if hit.first == 1 and prev in articles and lang_es and not is_spanish_word(tokens[hit.first][0]):
+        return True  # "la frontier en cuanto?": a name that is no Spanish word, opening the message with its article
     return _car_context(tokens, hit.first, hit.last, lang_es)
 
 
@@ -139,14 +141,86 @@ def brand_mentions(raw: str, catalog: BrandCatalog | None, lang: str, context_mo
     sure_makes = {fold(m) for m in sure} | {
         tokens[h.first][0] for h in hits if h.target.model is None and not h.target.everyday
     }
-    accepted = [h for h in hits if _accept(h, raw, tokens, sure_makes, lang == "es")]
+    blocked = _place_spans(folded, catalog)
+    hits = [h for h in hits if not any(s < h.end and h.start < e for s, e in blocked)]
+    place_words = _place_words(catalog.places)
+    accepted = [
+        h for h in hits
+        if _accept(h, raw, tokens, sure_makes, lang == "es") and not _not_a_car_here(h, raw, tokens, hits, place_words)
+    ]  # fmt: skip
     if accepted:  # an everyday word coordinated with a sure mention ("el rio o el march") is a car too
         accepted = _coordinated(hits, accepted, tokens)
     spans = _merge([(h.start, h.end) for h in accepted], folded)
-    spans = sorted(spans + _unknown_names(raw, folded, tokens, spans, lang))
+    unknown = [(a, b) for a, b in _unknown_names(raw, folded, tokens, spans, lang) if folded[a:b] not in place_words]
+    spans = sorted(spans + [(a, b) for a, b in unknown if not any(s < b and a < e for s, e in blocked)])
     mentions = [_mention(raw, folded, start, end) for start, end in spans]
     owned = {fold(m.text) for m in mentions if m.owned}  # "no cabemos en el Aveo ... damos el Aveo a cuenta"
     return [Mention(m.start, m.end, m.text, m.owned or fold(m.text) in owned) for m in mentions]
+
+
+PLACE_NOUNS = frozenset({"sucursal", "branch", "agencia", "tienda", "store", "location", "plaza", "patio"})
+
+
+def _place_spans(folded: str, catalog: BrandCatalog) -> list[tuple[int, int]]:
+    """Where the message names one of the dealer's places: a branch's full name ("Patio Santa Fe"), or a place
+    with "sucursal"/"branch" next to it ("the Santa Fe branch"). No car name inside counts."""
+    spans = []
+    for place in catalog.places:
+        key = " ".join(re.findall(r"[a-z0-9]+", fold(place)))
+        if not key:
+            continue
+        pattern = r"\b" + r"\W+".join(map(re.escape, key.split())) + r"\b"
+        for m in re.finditer(pattern, folded):
+            before = re.findall(r"[a-z]+", folded[max(0, m.start() - 20) : m.start()])[-2:]
+            after = re.findall(r"[a-z]+", folded[m.end() : m.end() + 20])[:1]
+            own_name = " " in key and catalog.match(key).model is None  # "patio santa fe" is only a place
+            if own_name or PLACE_NOUNS & {*before, *after}:
+                spans.append((m.start(), m.end()))
+    return spans
+
+
+@functools.lru_cache(maxsize=4)
+def _place_words(places: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(" ".join(re.findall(r"[a-z0-9]+", fold(p))) for p in places)
+
+
+def _not_a_car_here(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], hits: list[Hit], places: frozenset[str]) -> bool:
+    """An everyday name used as something else: a person ("mi esposa Mercedes", "Dana Cooper"), a street ("Lincoln
+    avenue"), a date ("March 3rd") or a place ("soy de León", "from Toledo")."""
+    word = " ".join(t[0] for t in tokens[hit.first : hit.last])
+    place = hit.target.everyday == "place" or word in places
+    if not hit.target.everyday and not place:
+        return False
+    before = fold(raw)[max(0, hit.start - 40) : hit.start]
+    prev = tokens[hit.first - 1][0] if hit.first > 0 else ""
+    nxt = tokens[hit.last][0] if hit.last < len(tokens) else ""
+    caps = not shouting(raw)
+    cues_before = phrases_rx([*cue("name.explicit"), *cue("name.soft"), *cue("name.person_before")], suffix="")
+    for m in cues_before.finditer(before):
+        between = raw[max(0, hit.start - 40) + m.end() : hit.start].split()
+        if not between or (len(between) == 1 and caps and between[0][:1].isupper()):
+            return True  # "mi esposa Mercedes", "my name is Dana Cooper"
+    if caps and nxt and raw[tokens[hit.last][1]].isupper() and not is_ordinary_word(nxt):
+        if not any(h.first == hit.last for h in hits):
+            return True  # "Mercedes Ramírez": a surname follows
+    if caps and prev in _first_names() and raw[tokens[hit.first - 1][1]].isupper():
+        return True  # "Dana Cooper"
+    if prev in word_set("car_context.street_before") or nxt in word_set("car_context.street_after"):
+        return True
+    if word in _months() and re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", nxt):
+        return True
+    return place and (prev in _context()[2] | {"de", "del", "from", "of", "a"})
+
+
+@functools.lru_cache(maxsize=1)
+def _months() -> frozenset[str]:
+    months = lexicon()["calendar"]["months"]
+    return frozenset(fold(m) for names in months.values() for m in names)
+
+
+@functools.lru_cache(maxsize=1)
+def _first_names() -> frozenset[str]:
+    return frozenset(fold(w) for w in str(lexicon().get("first_names", "")).split())
 
 
 def _plain(hit: Hit) -> Hit:

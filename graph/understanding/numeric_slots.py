@@ -29,6 +29,7 @@ from graph.understanding.amounts import (
     term_months,
 )
 from graph.understanding.numbers import Num
+from graph.understanding.vocab import cue, phrases_rx
 
 MIN_MONTHLY = 500
 YEAR_WORD_BEFORE = re.compile(r"\b(?:ano|anio|modelo|model|year|del)\s*:?\s*$")
@@ -45,8 +46,10 @@ def numeric_slots(c: str, nums: list[Num], lang: str) -> dict[str, Any]:
     k = cues()
     if "down_payment_pct" not in slots and "down_payment" not in slots and k.no_down.search(c):
         slots["down_payment_pct"] = 0.0
-    if k.cash.search(c):
-        slots["cash"] = True
+    cash = k.cash.search(c)
+    negation = phrases_rx(cue("features.negated_before"), suffix=r"\s+(?:\w+\s+){0,3}$")
+    if cash and not negation.search(c[max(0, cash.start() - 30) : cash.start()]):
+        slots["cash"] = True  # "de contado", but not "si no la pago de contado"
     for low_key, high_key in (("min_price", "max_price"), ("min_year", "max_year")):
         low, high = slots.get(low_key), slots.get(high_key)
         if low is not None and high is not None and low > high:

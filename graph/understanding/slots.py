@@ -60,11 +60,17 @@ def body_type(c: str) -> str | None:
 
 def transmission(c: str) -> str | None:
     """ "automático", "estándar": the transmission the customer requires."""
+    found = []
     for label in ("automatic", "manual"):
         m = phrases_rx(cue(f"features.{label}")).search(c)
         if m and not _negated(c, m.start()):
-            return label
-    return None
+            found.append((m, label))
+    if len(found) != 1:
+        return None  # none, or "automático o estándar": either will do
+    m, label = found[0]
+    if phrases_rx(cue("features.indifferent")).search(c[m.end() : m.end() + 30]):
+        return None  # "manual is fine", "estándar está bien": no requirement
+    return label
 
 
 def features(c: str) -> list[str]:
@@ -198,8 +204,12 @@ def _first_names() -> frozenset[str]:
 
 
 def formal(c: str) -> bool:
-    """Whether the customer writes with "usted" (usted, disculpe, ¿me podría…?, muéstreme, le agradezco...)."""
-    return bool(phrases_rx(cue("register.formal")).search(c))
+    """Whether the customer writes with "usted" (usted, disculpe, ¿me podría…?, muéstreme, le agradezco...), or opens
+    with "Buenas tardes." and never uses "tú" or slang."""
+    if phrases_rx(cue("register.formal")).search(c):
+        return True
+    opening = phrases_rx(cue("register.formal_opening"), prefix=r"^\W*").search(c)
+    return bool(opening) and not phrases_rx(cue("register.informal")).search(c)
 
 
 def minimum_down(c: str) -> bool:
