@@ -36,7 +36,10 @@ APPROVAL = re.compile(
     r"asegur\w+\s+(?:que\s+)?(?:me\s+)?aprueb\w*|(?:will|would|can)\s+(?:i|you)\s+(?:be\s+approved|approve)|"
     r"guarantee\w*\s+(?:approval|me)|pre-?approv\w*)\b"
 )
-PAYMENT_ASK = re.compile(r"\b(?:cuanto|cuanta|how\s+much|what\s+would|pagaria|saldria|quedaria|calcula\w*|calculate)\b")
+PAYMENT_ASK = re.compile(
+    r"\b(?:cuanto|cuanta|how\s+much|what\s+would|pagaria|saldria|quedaria|calcula\w*|calculate|"
+    r"(?:what|cual|de\s+cuanto)\W+(?:s\W+|is\W+|es\W+|seria\W+)?(?:the\W+|la\W+)?(?:monthly|mensualidad))\b"
+)
 """A question that asks for an amount; "¿el seguro va incluido en la mensualidad?" asks about insurance instead."""
 MISUNDERSTOOD_LIMIT = 2
 CAR_FILTERS = ("body_type", "min_price", "max_price", "min_year", "max_year", "max_km", "transmission", "bluetooth",
@@ -147,6 +150,8 @@ class _Planner:
         ) and not (u.body_type or u.max_price)
         if of_those and self.shown and (u.body_type or u.transmission or u.features or u.max_km or u.min_year):
             wanted = {**attributes_of(u.model_dump()), **{f: True for f in u.features}}
+            if self._narrow_last_search(wanted):
+                return
             self.plan["from_list"] = [c for c in self.shown if matches_attributes(c, wanted) and all(c.get(f) for f in u.features)]
             self.new_search = False
             return
@@ -176,6 +181,22 @@ class _Planner:
             self.out["pending"] = "which_car"
         if u.haggle:
             self.plan["haggle_car"] = True
+
+    def _narrow_last_search(self, wanted: dict[str, Any]) -> bool:
+        """ "de esas, ¿cuál es SUV?" after a list of 37 showing 5: the same search with the new attribute."""
+        lists = [o for o in self.state.get("searches") or [] if o.get("purpose") == "list" and not o.get("skipped")]
+        if len(lists) != 1 or int(lists[0].get("total") or 0) <= len(lists[0].get("cars") or []):
+            return False
+        last = lists[0]
+        filters = {**(last.get("filters") or {}), **wanted}
+        spec = {"mention": None, "filters": filters, "sort": last.get("sort", "price_asc"), "purpose": "list"}
+        if last.get("affordable"):
+            spec["affordable"] = True
+            self.steps.add("finance")
+        self.lookups = [spec]
+        self.steps.add("search")
+        self.new_search = False
+        return True
 
     def _asks_new_search(self, stock_question: bool) -> bool:
         """Whether the message asks for a (new) search rather than pointing at a car already discussed."""
@@ -308,6 +329,9 @@ class _Planner:
         spec: dict[str, Any] = {
             "mention": index, "filters": filters, "sort": self.prefs.get("sort") or u.sort or "price_asc", "purpose": "list",
         }  # fmt: skip
+        fresh = [k for k in CAR_FILTERS if getattr(u, k, None) not in (None, False, [])] + list(u.features)
+        if fresh and index is None and not u.brand_texts and filters.get("make"):
+            spec["fresh"] = fresh  # "lo quiero automático" about the Jetta: if it is not, other cars that are
         if u.haggle:
             spec["haggle"] = True
         if u.course == "stretch" and u.max_price is not None:

@@ -209,7 +209,7 @@ def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
         if outcome.get("haggle"):
             shown_filters.pop("max_price", None)  # an offer is not repeated back as if it were accepted
         subject, conditions = describe_filters(shown_filters, say.language, around)
-        if outcome.get("affordable"):
+        if outcome.get("affordable") and state.get("affordability"):
             _affordability(state, reply, say)
         if not cars:
             reply.kind = "no_results"
@@ -218,11 +218,11 @@ def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
             reply.sections.append(say("no_results", criteria=wanted) if criteria else "")
             alternatives = outcome.get("alternatives") or []
             if alternatives:
-                reply.sections.append(say("alternatives"))
+                reply.sections.append(say("alternatives_other_models" if outcome.get("other_models") else "alternatives"))
                 reply.sections += [car_line(i, c, say.language) for i, c in enumerate(alternatives[:max_cars], 1)]
             elif outcome.get("exclude"):
                 reply.sections[-1] = say("none_left")
-            reply.question = say("q_no_results")
+            reply.question = say("q_results" if alternatives and outcome.get("other_models") else "q_no_results")
             continue
         reply.kind = "results"
         sort = outcome.get("sort") or "price_asc"

@@ -7,6 +7,7 @@ listed) at its inventory price.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
@@ -120,7 +121,7 @@ def _run(
         exact = [c for c in results if matches_attributes(c, wanted)]
         outcome["cars"] = exact or results
     if not results and not output.get("error"):
-        relaxed = _relaxed(filters)
+        relaxed = _relaxed(filters, fresh=spec.get("fresh") or ())
         alternatives: list[dict[str, Any]] = []
         if relaxed != filters:
             more, recorded = call_tool(tool, {**relaxed, "sort": spec.get("sort", "price_asc"), "limit": SEARCH_LIMIT})
@@ -133,6 +134,7 @@ def _run(
             alternatives = [c for c in more.get("results", []) if c["stock_id"] not in exclude]
         if relaxed != filters:
             outcome.update(relaxed_filters=relaxed, alternatives=alternatives[: context.max_cars_in_reply])
+            outcome["other_models"] = set(filters) - set(relaxed) <= {"make", "model"}
     return outcome, messages
 
 
@@ -157,10 +159,14 @@ def _near_above(outcome: dict[str, Any], toolkit: Toolkit, context: Context) -> 
     return messages
 
 
-def _relaxed(filters: dict[str, Any], budget_first: bool = False) -> dict[str, Any]:
+def _relaxed(filters: dict[str, Any], budget_first: bool = False, fresh: Sequence[str] = ()) -> dict[str, Any]:
     """The closest search when nothing matches: the same make, model and body type at any price, year or mileage
     (the customer sees what that car costs); after a car was just found too expensive, the budget is kept instead
-    and everything else gives way ("muy cara… ¿qué hay de 400?" shows what 400 buys, not the same car again)."""
+    and everything else gives way ("muy cara… ¿qué hay de 400?" shows what 400 buys, not the same car again); a
+    requirement just added to a model the customer asked about earlier keeps the requirement and drops the model
+    ("¿es estándar? lo quiero automático": automatics)."""
+    if fresh and "make" in filters:
+        return {k: v for k, v in filters.items() if k not in ("make", "model")}
     budget = {k: v for k, v in filters.items() if k in ("min_price", "max_price")}
     if budget_first and budget and budget != filters:
         return budget

@@ -60,14 +60,19 @@ def body_type(c: str) -> str | None:
 
 def transmission(c: str) -> str | None:
     """ "automático", "estándar": the transmission the customer requires."""
-    found = []
+    found, refused = [], []
     for label in ("automatic", "manual"):
         m = phrases_rx(cue(f"features.{label}")).search(c)
-        if m and not _negated(c, m.start()):
-            found.append((m, label))
-    if len(found) != 1:
-        return None  # none, or "automático o estándar": either will do
-    m, label = found[0]
+        if m:
+            (refused if _negated(c, m.start()) else found).append((m, label))
+    if not found:
+        opposite = {"automatic": "manual", "manual": "automatic"}
+        return opposite[refused[0][1]] if len(refused) == 1 else None  # "no quiero estándar": an automatic
+    m, label = max(found, key=lambda f: f[0].start())  # "¿es estándar? yo lo quiero automático": the last one said
+    if len(found) == 2:
+        first = min(found, key=lambda f: f[0].start())[0]
+        if re.fullmatch(r"\W*(?:o|u|or|ni|y|and)\W*", c[first.end() : m.start()]):
+            return None  # "automático o estándar": either will do
     if phrases_rx(cue("features.indifferent")).search(c[m.end() : m.end() + 30]):
         return None  # "manual is fine", "estándar está bien": no requirement
     return label
