@@ -78,6 +78,16 @@ class Turn(BaseModel):
         return self
 
 
+class SeededVisit(BaseModel):
+    """A visit booked in this chat before the conversation starts ("is my appointment still on?")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stock_id: int
+    customer_name: str
+    when: str = Field(description="ISO date and time in America/Mexico_City, after the evaluation clock.")
+
+
 class Conversation(BaseModel):
     """A golden conversation: one or more customer turns with their references."""
 
@@ -90,6 +100,7 @@ class Conversation(BaseModel):
     persona: str | None = Field(default=None, description="Who writes (unscripted sets).")
     goal: Literal["visit"] | None = Field(default=None, description="'visit': must end in a booked visit.")
     notes: str | None = None
+    booked: list[SeededVisit] = Field(default_factory=list, description="Visits already booked in this chat.")
     turns: list[Turn] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -110,7 +121,10 @@ class Conversation(BaseModel):
 
     def inputs(self) -> dict[str, Any]:
         """What the target receives: the customer's messages in order."""
-        return {"id": self.id, "language": self.language, "messages": [t.user for t in self.turns]}
+        inputs: dict[str, Any] = {"id": self.id, "language": self.language, "messages": [t.user for t in self.turns]}
+        if self.booked:
+            inputs["booked"] = [v.model_dump() for v in self.booked]
+        return inputs
 
     def reference_outputs(self) -> dict[str, Any]:
         """What the evaluators compare against."""

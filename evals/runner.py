@@ -123,7 +123,8 @@ def run_suite(
     agent_seconds = 0.0
     for conversation in tqdm(conversations, desc="eval", unit="conv", disable=not progress, leave=False):
         t0 = time.perf_counter()
-        outputs = run_conversation(conversation.inputs()["messages"], context)
+        inputs = conversation.inputs()
+        outputs = run_conversation(inputs["messages"], context, booked=inputs.get("booked"))
         seconds = time.perf_counter() - t0
         agent_seconds += seconds
         results.append(score_conversation(conversation, outputs, evaluators, seconds))

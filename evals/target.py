@@ -19,6 +19,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graph.builder import build_graph
 from graph.context import Context
+from graph.resources import get_toolkit
 from graph.turn import run_turn
 
 
@@ -85,11 +86,20 @@ EVAL_NOW = "2026-11-25T10:00:00-06:00"
 28th: dates in the datasets stay true whenever the suite runs."""
 
 
-def run_conversation(messages: list[str], context: Context | None = None) -> dict[str, Any]:
-    """Send each message on a new thread of a fresh graph; per turn: reply, route, tool calls, messages."""
+def run_conversation(
+    messages: list[str], context: Context | None = None, booked: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Send each message on a new thread of a fresh graph; per turn: reply, route, tool calls, messages.
+
+    `booked`: visits already booked in this chat before the first message (stock_id, customer_name, when)."""
     context = context or Context(now=EVAL_NOW)
     graph = build_graph(InMemorySaver())
     thread_id = f"eval-{uuid.uuid4().hex[:12]}"
+    for i, visit in enumerate(booked or []):
+        get_toolkit().visits.book(  # type: ignore[union-attr]
+            int(visit["stock_id"]), thread_id, f"seed-{i}", visit["customer_name"], when_iso=visit["when"],
+            now=context.clock(),
+        )
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
     turns: list[dict[str, Any]] = []
     seen = 0
@@ -108,8 +118,8 @@ def make_target(context: Context | None = None, traced: bool = True) -> Callable
 
     def kavak_agent(inputs: dict[str, Any]) -> dict[str, Any]:
         if traced:
-            return run_conversation(list(inputs["messages"]), context)
+            return run_conversation(list(inputs["messages"]), context, inputs.get("booked"))
         with langsmith.tracing_context(enabled=False):
-            return run_conversation(list(inputs["messages"]), context)
+            return run_conversation(list(inputs["messages"]), context, inputs.get("booked"))
 
     return kavak_agent

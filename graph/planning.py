@@ -15,6 +15,7 @@ from graph.preferences import is_refinement
 from graph.references import attributes_of, matches_attributes, mentions_model, resolve
 from graph.state import State, Step
 from graph.understanding import Understanding
+from graph.understanding.vocab import word_set
 from graph.visit_planning import plan_visit
 from tools.finance import FinancingTerms
 from tools.text import fold
@@ -65,8 +66,12 @@ class _Planner:
         self.lookups: list[dict[str, Any]] = []
         self.out: dict[str, Any] = {"pending": None}
         self.topics = [t for t in u.topics if t != "unknown"]
-        if state.get("pending") == "visit_name" and u.customer_name is None and _looks_like_a_name(text):
-            self.u = u = u.model_copy(update={"customer_name": text.strip().title() if text.islower() else text.strip()})
+        if state.get("pending") == "visit_name" and u.customer_name is None and not (_has_slots(u) or u.visit_when) and (
+            _looks_like_a_name(text)
+        ):
+            name = text.strip().rstrip(".")
+            self.u = u = u.model_copy(update={"customer_name": name.title() if name.islower() else name})
+            self.prefs["customer_name"] = self.u.customer_name
         self.intent = self._intent()
         self.plan: dict[str, Any] = {"intent": self.intent}
 
@@ -88,14 +93,14 @@ class _Planner:
         if self.intent == "schedule":
             has_car = self.out.get("selected") is not None or bool(self.lookups)
             plan_visit(u, self.prefs, self.state, self.context, self.notes, self.out, self.plan, self.steps, has_car)
-            if "schedule" in self.steps and not self.prefs.get("customer_name"):
-                self.out["pending"] = "visit_name"  # the confirmation asks whose name the visit is under
         if u.visit_action or self.plan.get("visit_action") or (u.customer_name and booking and self.intent != "schedule"):
             self.steps.add("visits")
         self._searches()
         self._knowledge()
         self._bookkeeping()
         self.plan.setdefault("topics", self.topics)
+        if any(n.startswith(("rejected:", "term:")) for n in self.notes):
+            self.plan["terms"] = {"allowed": list(self.terms.allowed_terms), "min_down_pct": float(self.terms.min_down_payment_pct)}
         self.out.update(
             agenda=[s for s in STEP_ORDER if s in self.steps],
             lookups=self.lookups,
@@ -121,7 +126,7 @@ class _Planner:
         new_search = any(getattr(u, k) is not None for k in ("body_type", "min_price", "max_price"))
         if pending in ("finance", "schedule", "which_car") and names_car and not new_search:
             return "schedule" if pending == "schedule" else "finance"
-        if pending in ("schedule", "visit_hour") and (u.visit_when or u.customer_name):
+        if pending in ("schedule", "visit_hour", "visit_name") and (u.visit_when or u.customer_name):
             return "schedule"
         return self._question_only(u.intent)
 
@@ -198,8 +203,27 @@ class _Planner:
         self.new_search = False
         return True
 
+    def _feature_question(self) -> bool:
+        """ "does it have apple carplay?", "¿es automático?" about the one car in focus: its record answers."""
+        u = self.u
+        focus = self.selected or (self.shown[0] if len(self.shown) == 1 else None)
+        asked = [*u.features, *(["transmission"] if u.transmission else [])]
+        if focus is None or not asked or not ("?" in self.text or u.refers_back):
+            return False
+        if u.body_type or u.max_price is not None or u.min_price is not None or u.course or u.sort:
+            return False
+        if u.brand_texts and not any(mentions_model(m, focus) for m in u.brand_texts):
+            return False
+        words = set(re.findall(r"[a-z]+", self.folded))
+        if SOMETHING_ELSE.search(self.folded) or words & word_set("car_words"):
+            return False  # "¿tienen algo con CarPlay?", "¿hay autos automáticos?": a search
+        self.u = u.model_copy(update={"asks_features": asked})
+        return True
+
     def _asks_new_search(self, stock_question: bool) -> bool:
         """Whether the message asks for a (new) search rather than pointing at a car already discussed."""
+        if self._feature_question():
+            return False
         u = self.u
         if u.haggle and self._car_in_focus() and not u.body_type:
             return False
@@ -362,11 +386,15 @@ def handoff_reason(u: Understanding, text: str, state: State, topics: list[str],
 
 
 def _looks_like_a_name(text: str) -> bool:
-    """ "Rogelio Castañeda" answering "¿a nombre de quién?": a few words, one of them no ordinary word."""
-    from tools.text import is_ordinary_word
+    """ "Rogelio Castañeda" answering "¿a nombre de quién?": a few words, none of them an everyday word of a
+    message ("ok gracias", "luego te digo") unless it is a known first name."""
+    from graph.understanding.slots import first_names
+    from tools.text import is_message_word
 
-    words = fold(text.strip()).split()
-    return bool(NAME_ONLY.match(text.strip())) and any(not is_ordinary_word(w.strip(".")) for w in words)
+    raw = text.strip().rstrip(".")
+    return bool(NAME_ONLY.match(raw)) and not any(
+        is_message_word(w) and w not in first_names() for w in fold(raw).split()
+    )
 
 
 def _has_slots(u: Understanding) -> bool:

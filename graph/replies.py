@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from graph.handoff import outside_hours
-from graph.reply_parts import car_details, car_line, day_text, describe_filters, join, money, number, title, when_text
+from graph.reply_parts import car_details, car_line, facts_text, day_text, describe_filters, join, money, number, title, when_text
 from graph.state import State
 from prompts.replies import FEATURE_NAMES, TRANSMISSION_NAMES, phrase, register
 
@@ -19,7 +19,6 @@ ReplyKind = Literal[
     "notice", "handoff", "knowledge", "unknown", "results", "no_results", "compare", "affordability", "financing",
     "financing_error", "visit", "car", "ask", "ask_needs", "greet", "thanks", "other", "misunderstood",
 ]  # fmt: skip
-FIRST_YEAR, LAST_YEAR = 2012, 2023
 
 
 @dataclass
@@ -137,11 +136,13 @@ def _notes(state: State, reply: Reply, say: _Writer) -> None:
             unsupported.append(say(f"unsupported_{value}"))
         elif kind == "rejected":
             slot, _, raw = value.partition(":")
-            reply.sections.append(_rejected(slot, raw, say))
+            reply.sections.append(_rejected(slot, raw, say, state))
+            if slot == "year":
+                reply.question = reply.question or say("q_year")
         elif kind == "term" and not any("term_months" in str(p.get("error")) for p in state.get("financing") or []):
             months = int(value)
             key = "rejected_term_years" if months % 12 == 0 else "rejected_term"
-            reply.sections.append(_rejected(key.removeprefix("rejected_"), str(months // 12 if months % 12 == 0 else months), say))
+            reply.sections.append(_rejected(key.removeprefix("rejected_"), str(months // 12 if months % 12 == 0 else months), say, state))
         elif kind == "visit" and value == "past":
             reply.sections.append(say("visit_past"))
         elif kind == "visit" and value.startswith("closed:"):
@@ -151,11 +152,13 @@ def _notes(state: State, reply: Reply, say: _Writer) -> None:
         reply.sections.append(say("unsupported", what=join(unsupported, say.language)))
 
 
-def _rejected(slot: str, raw: str, say: _Writer) -> str:
-    terms = [36, 48, 60, 72]
-    values = {"terms_years": join([str(t // 12) for t in terms], say.language).replace(" y ", " o ").replace(" and ", " or "),
-              "terms_months": join([str(t) for t in terms], say.language).replace(" y ", " o ").replace(" and ", " or "),
-              "min_pct": "10", "first": FIRST_YEAR, "last": LAST_YEAR}  # fmt: skip
+def _rejected(slot: str, raw: str, say: _Writer, state: State) -> str:
+    """Why a value cannot be, with the dealer's terms (planned from the settings)."""
+    terms = (state.get("plan") or {}).get("terms") or {}
+    allowed = [int(t) for t in terms.get("allowed") or []]
+    values = {"terms_years": join([str(t // 12) for t in allowed], say.language).replace(" y ", " o ").replace(" and ", " or "),
+              "terms_months": join([str(t) for t in allowed], say.language).replace(" y ", " o ").replace(" and ", " or "),
+              "min_pct": number(terms.get("min_down_pct", 0))}  # fmt: skip
     if slot in ("price", "max_price", "down_payment"):
         raw = money(raw) if raw.lstrip("-").isdigit() else raw
     key = f"rejected_{slot}" if f"rejected_{slot}" in _keys(say) else "rejected_price"
@@ -465,7 +468,7 @@ def _car(state: State, reply: Reply, say: _Writer) -> None:
     elif plan.get("asks_about_car"):
         reply.kind = "car"
         reply.sections.append(say("car_asked", car=title(car), version=car.get("version", "").strip(),
-                                  km=f"{car['km']:,}", price=money(car["price"])))  # fmt: skip
+                                  facts=facts_text(car, say.language), km=f"{car['km']:,}", price=money(car["price"])))  # fmt: skip
         reply.question = say("q_advisor") if not reply.question else reply.question
     elif plan.get("picks") and plan.get("intent") not in ("finance", "schedule"):
         reply.kind = "car"
@@ -488,6 +491,9 @@ def _asks(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
     elif pending == "schedule" and not state.get("visit"):
         reply.kind = "ask" if reply.kind == "other" else reply.kind
         reply.question = say("q_when", car=title(car)) if car else say("q_which_car_visit")
+    elif pending == "visit_name" and not state.get("visit") and plan.get("visit_at") and car:
+        reply.kind = "ask"
+        reply.question = say("q_visit_name_for", car=title(car), when=when_text(plan["visit_at"], say.language))
     elif pending == "visit_hour" and not state.get("visit") and not reply.question:
         reply.kind = "ask"
         if plan.get("visit_day") and car:

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from prompts.replies import BODY_NAMES, CRITERIA, FEATURE_NAMES, MONTHS, TRANSMISSION_NAMES, WEEKDAYS, phrase
+from prompts.replies import BODY_NAMES, CRITERIA, FEATURE_NAMES, MONTHS, TRANSMISSION_NAMES, WEEKDAYS, phrase, version_facts
 
 
 def money(amount: Any, decimals: bool = False) -> str:
@@ -74,7 +74,13 @@ def car_details(car: dict[str, Any], language: str, formal: bool) -> str:
     if extras and language == "es" and car.get("transmission") and len(extras) > 1:
         extras_text = f", transmisión {extras[0]}, con {joiner.join(extras[1:])}"
     return phrase("car_details", language, formal, car=title(car), version=car.get("version", "").strip(),
-                  km=f"{car['km']:,}", extras=extras_text, price=money(car["price"]))  # fmt: skip
+                  facts=facts_text(car, language), km=f"{car['km']:,}", extras=extras_text, price=money(car["price"]))  # fmt: skip
+
+
+def facts_text(car: dict[str, Any], language: str) -> str:
+    """ " (motor 1.5 L, 7 pasajeros)": what the version code says, or ""."""
+    facts = version_facts(str(car.get("version", "")), language)
+    return f" ({', '.join(facts)})" if facts else ""
 
 
 def describe_filters(filters: dict[str, Any], language: str, around: int | None = None) -> tuple[str, str]:

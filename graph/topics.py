@@ -20,7 +20,10 @@ SHORT_MESSAGE = 7
 """Words of a message short enough that one keyword makes it a question about that topic ("q papeles ocupo")."""
 QUESTION = re.compile(
     r"\?|^\s*(?:que|como|cuando|donde|cual|cuales|cuanto|cuanta|cuantos|por que|se puede|puedo|hay|tienen|aceptan|"
-    r"manejan|hacen|dan|venden|what|how|when|where|which|can|do|does|is|are|will|would)\b"
+    r"manejan|hacen|dan|venden|what|how|when|where|which|can|do|does|is|are|will|would)\b|"
+    r"\b(?:quisiera saber|quiero saber|me (?:puede|podria|puedes|podrias) (?:decir|confirmar|explicar)|"
+    r"(?:me )?(?:gustaria|interesa) saber|saber si|i'?d like to know|i would like to know|i wonder|wondering|"
+    r"could you (?:tell|confirm)|can you (?:tell|confirm)|do you know)\b"
 )
 CAR_QUESTION_TOPICS = ("car-data",)
 """Topics that, with a car under discussion, are answered from its inventory record instead."""
@@ -74,6 +77,8 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         hits -= set(CAR_QUESTION_TOPICS)  # "¿trae carplay?" about a car is answered from its record
     if understanding.unsupported and is_question(text):
         hits.add("car-data")  # colour, fuel, history, accidents: not in the data, said plainly
+    elif len(hits) > 1:
+        hits.discard("car-data")  # "¿la garantía cubre la transmisión?" asks about the warranty
     if _calculation(understanding):
         hits.discard("down-payment")  # "a 36 meses dando 100 mil de enganche": a payment to compute, not a policy
     if (understanding.intent == "schedule" or understanding.visit_when) and not HOURS_QUESTION.search(fold(text)):
@@ -124,6 +129,9 @@ def _unknown_question(text: str, understanding: Understanding, state: Any) -> bo
     words = set(re.findall(r"[a-z]+", fold(text)))
     if understanding.intent == "search" and (words & word_set("car_words") or state.get("shown")):
         return False
+    in_focus = state.get("selected") or len(state.get("shown") or []) == 1
+    if in_focus and words & word_set("car_attribute_words"):
+        return False  # "¿y de cuántos pasajeros es?": its record answers
     slots = (
         understanding.brand_texts,
         understanding.body_type,

@@ -51,7 +51,9 @@ def plan_visit(
 ) -> None:
     """Book when the car, the day and the hour are known and open; otherwise ask for what is missing."""
     now = context.clock()
-    earlier = prefs.get("visit_when") if state.get("pending") == "visit_hour" else None
+    earlier = prefs.get("visit_when") if state.get("pending") in ("visit_hour", "visit_name") else None
+    if state.get("pending") == "visit_name" and not u.visit_when:
+        earlier = None  # the name completes the booking asked for; the time stays as said
     if u.visit_when:
         prefs["visit_when"] = f"{earlier} {u.visit_when}" if earlier else u.visit_when
         prefs.pop("visit_at", None)
@@ -88,4 +90,8 @@ def plan_visit(
     prefs["visit_at"] = at.isoformat()
     if earlier and u.visit_when and prefs.get("visit_when") != u.visit_when:
         prefs["visit_when"] = f"{earlier.split(' a la')[0]} {u.visit_when}".strip()  # "el domingo" + "a las 5"
+    if not prefs.get("customer_name"):
+        out["pending"] = "visit_name"  # the advisor needs to know whom to expect: ask, then book
+        plan["visit_at"] = at.isoformat()
+        return
     steps.add("schedule")

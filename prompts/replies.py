@@ -61,7 +61,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "branches_in_place": "En {place} tenemos {branches} (horario general de {opens} a {closes}).",
         "branches_none": "En {place} todavía no tenemos sucursal; se puede comprar en línea, con videollamada y prueba de manejo a domicilio.",
         # -- one car
-        "car_details": "El {car} {version} tiene {km} km{extras} y cuesta {price}.",
+        "car_details": "El {car} {version}{facts} tiene {km} km{extras} y cuesta {price}.",
         "feature_yes": "Sí, el {car} trae {feature}.",
         "feature_no": "El {car} no trae {feature}.",
         "feature_instead": "Sí trae {feature}.",
@@ -106,9 +106,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "rejected_down_payment": "Un enganche de {value} no es posible.",
         "rejected_price": "Un presupuesto de {value} no es posible.",
         "rejected_max_price": "Un presupuesto de {value} no es posible.",
-        "rejected_year": "No tenemos autos del año {value}; tenemos modelos de {first} a {last}.",
+        "rejected_year": "No tenemos autos del año {value}.",
         "rejected_max_km": "Un kilometraje de {value} no es posible.",
-        "unsupported": "No tengo el dato de {what} de los autos; un asesor [[te lo|se lo]] puede confirmar.",
+        "unsupported": "No tengo en mis datos {what} de los autos; un asesor [[te lo|se lo]] puede confirmar.",
         "unsupported_electric": "el tipo de motor (eléctrico)",
         "unsupported_hybrid": "el tipo de motor (híbrido)",
         "unsupported_diesel": "el combustible (diésel)",
@@ -133,6 +133,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "q_hour_car": "¡Claro! ¿A qué hora [[te|le]] queda bien el {day} para ver el {car}? Atendemos de 9:00 a 18:00.",
         "q_visit_booked": "¿[[Te|Le]] ayudo con algo más?",
         "q_visit_name": "¿A nombre de quién registro la visita?",
+        "q_year": "¿De qué año más o menos lo [[buscas|busca]]?",
+        "q_visit_name_for": "Perfecto, el {car} el *{when}*. ¿A nombre de quién registro la visita?",
         "q_visit_other": "¿Agendamos otra fecha o [[te|le]] ayudo con algo más?",
         "q_car_details": "¿Calculamos la mensualidad o agendamos una visita para conocerlo?",
         "q_compare": "¿Calculamos otro plazo de alguno o agendamos una visita?",
@@ -144,7 +146,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "from_list": "De esos, {count}:",
         "from_list_none": "De esos, ninguno cumple eso.",
         "haggle_car": "El {car} está en {price}, y ese es su precio final.",
-        "car_asked": "Esto tengo del {car}: versión {version}, {km} km, {price}.",
+        "car_asked": "Esto tengo del {car}: versión {version}{facts}, {km} km, {price}.",
     },
     "en": {
         "ask_needs": "Happy to help you find your next car! To recommend well: what budget do you have in mind, and what kind of car are you looking for: sedan, hatchback, SUV or pickup?",
@@ -193,7 +195,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "owned_car": "About your {car}: ",
         "branches_in_place": "In {place} we have {branches} (general hours {opens} to {closes}).",
         "branches_none": "We don't have a branch in {place} yet; you can buy online, with a video call and a test drive at home.",
-        "car_details": "The {car} {version} has {km} km{extras} and costs {price}.",
+        "car_details": "The {car} {version}{facts} has {km} km{extras} and costs {price}.",
         "feature_yes": "Yes, the {car} has {feature}.",
         "feature_no": "The {car} doesn't have {feature}.",
         "feature_instead": "It does have {feature}.",
@@ -235,7 +237,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "rejected_down_payment": "A down payment of {value} isn't possible.",
         "rejected_price": "A budget of {value} isn't possible.",
         "rejected_max_price": "A budget of {value} isn't possible.",
-        "rejected_year": "We don't have cars from {value}; our models go from {first} to {last}.",
+        "rejected_year": "We don't have cars from {value}.",
         "rejected_max_km": "A mileage of {value} isn't possible.",
         "unsupported": "I don't have {what} of the cars in my data; an advisor can confirm it.",
         "unsupported_electric": "the engine type (electric)",
@@ -261,6 +263,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "q_hour_car": "Sure! What time works for you on {day} to see the {car}? We're open 9:00 to 18:00.",
         "q_visit_booked": "Anything else I can help with?",
         "q_visit_name": "What name should I put the visit under?",
+        "q_year": "Roughly which model year are you after?",
+        "q_visit_name_for": "Great, the {car} on *{when}*. What name should I put the visit under?",
         "q_visit_other": "Would you like another date, or can I help with anything else?",
         "q_car_details": "Shall I estimate the monthly payment, or book a visit to see it?",
         "q_compare": "Which one should I price over another term, or shall we book a visit?",
@@ -272,7 +276,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "from_list": "Of those, {count}:",
         "from_list_none": "None of those matches that.",
         "haggle_car": "The {car} is {price}, and that is its final price.",
-        "car_asked": "Here's what I have on the {car}: version {version}, {km} km, {price}.",
+        "car_asked": "Here's what I have on the {car}: version {version}{facts}, {km} km, {price}.",
     },
 }
 
@@ -326,6 +330,26 @@ MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"),  # fmt: skip
 }
+VERSION_FACTS: tuple[tuple[str, str, str], ...] = (
+    (r"(?<![\d.])(\d\.\d)(?:\s*L)?\b(?![\d.])", "motor {0} L", "{0} L engine"),
+    (r"\b(TURBO|TSI|TFSI|ECOBOOST)\b", "turbo", "turbo"),
+    (r"\b(AWD|4X4|4WD|QUATTRO|4MOTION|XDRIVE|ALLGRIP|ALL4)\b", "tracción integral ({0})", "all-wheel drive ({0})"),
+    (r"\b([2-5])\s*P(?:TAS|UERTAS|TS)\b\.?", "{0} puertas", "{0} doors"),
+    (r"\b([2-9])\s*PAS(?:AJEROS|AJ|\.)?(?=\W|$)", "{0} pasajeros", "{0} seats"),
+)
+"""What a version code says in words ("1.5 LT 7 PASAJEROS AWD" → motor 1.5 L, 7 pasajeros, tracción integral)."""
+
+
+def version_facts(version: str, language: str) -> list[str]:
+    """The facts a version code states, in the customer's language."""
+    facts = []
+    for pattern, es, en in VERSION_FACTS:
+        match = re.search(pattern, version.upper())
+        if match:
+            facts.append((es if language == "es" else en).format(*match.groups()))
+    return facts
+
+
 FEATURE_NAMES = {"es": {"bluetooth": "Bluetooth", "car_play": "CarPlay"}, "en": {"bluetooth": "Bluetooth", "car_play": "CarPlay"}}
 TRANSMISSION_NAMES = {"es": {"automatic": "automática", "manual": "estándar"}, "en": {"automatic": "automatic", "manual": "manual"}}
 

@@ -92,6 +92,11 @@ def is_ordinary_word(word: str) -> bool:
     return any(w in _lexicon_words() or w in _dictionary_words() for w in _variants(word.lower()))
 
 
+def is_message_word(word: str) -> bool:
+    """Whether a folded word is one of the lexicon's stop words or everyday words of customers' messages."""
+    return word.lower() in _lexicon_words()
+
+
 CLITICS = ("selos", "selas", "selo", "sela", "melo", "mela", "telo", "tela", "los", "las", "les", "nos", "lo", "la",
            "le", "me", "te", "se")  # fmt: skip
 """Pronouns written onto a Spanish verb ("cambiarlo", "enséñame"): the verb is still an ordinary word."""

@@ -144,7 +144,7 @@ class Visits:
         car = self.cars.get(stock_id)
         if car is None:
             raise VisitError(f"no car with stock_id {stock_id} is in stock")
-        now = self.clock()
+        now = now or self.clock()
         row = {
             "thread_id": thread_id,
             "request_key": request_key,

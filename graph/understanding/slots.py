@@ -148,7 +148,7 @@ def customer_name(raw: str) -> str | None:
     if surname:  # "last name is Hernandez, Claire Hernandez"
         return surname.group(2)
     alone = re.search(r"(?:^|[,.;!?]\s*)([^\W\d_]+(?:\s+[^\W\d_]+)?)\s*[.!]*$", raw.strip())
-    if alone and fold(alone.group(1).split()[0]) in _first_names() and len(raw.split()) > 1:
+    if alone and fold(alone.group(1).split()[0]) in first_names() and len(raw.split()) > 1:
         name = _name_at(raw, raw.index(alone.group(1)), explicit=True)
         if name:
             return name
@@ -181,7 +181,7 @@ def _name_at(raw: str, start: int, explicit: bool) -> str | None:
         if kept and folded in connectors:
             kept.append(word)
             continue
-        known = folded in _first_names()
+        known = folded in first_names()
         plain = not is_ordinary_word(folded)
         capital = word[0].isupper()
         if folded in not_names or (kept and not capital and kept[0][0].isupper()):
@@ -204,7 +204,8 @@ def _name_at(raw: str, start: int, explicit: bool) -> str | None:
 
 
 @functools.lru_cache(maxsize=1)
-def _first_names() -> frozenset[str]:
+def first_names() -> frozenset[str]:
+    """Common first names (lexicon), to tell a bare name from other words."""
     return frozenset(fold(w) for w in str(lexicon().get("first_names", "")).split())
 
 
