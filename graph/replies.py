@@ -147,9 +147,18 @@ def _notes(state: State, reply: Reply, say: _Writer) -> None:
             reply.sections.append(say("visit_past"))
         elif kind == "visit" and value.startswith("closed:"):
             slot = when_text(value.removeprefix("closed:"), say.language)
-            reply.question = say("visit_closed", slot=slot)
+            reply.question = _visit_closed(state, say, slot)
     if unsupported:
         reply.sections.append(say("unsupported", what=join(unsupported, say.language)))
+
+
+def _visit_closed(state: State, say: _Writer, slot: str) -> str:
+    """No visits at that hour: the opening hours and the nearest slot, for the car discussed."""
+    from graph.visit_planning import CLOSE_HOUR, OPEN_HOUR
+
+    car = state.get("selected")
+    name = title(car) if car else ("car" if say.language == "en" else "auto")
+    return say("visit_closed", slot=slot, car=name, opens=OPEN_HOUR.strftime("%-H:%M"), closes=CLOSE_HOUR.strftime("%-H:%M"))
 
 
 def _rejected(slot: str, raw: str, say: _Writer, state: State) -> str:
@@ -387,7 +396,7 @@ def _visit(state: State, reply: Reply, say: _Writer) -> None:
         reply.sections.append(say("visit_none"))
         reply.question = say("q_which_car_visit")
     elif visit.get("error") == "closed":
-        reply.question = say("visit_closed", slot=when_text(visit.get("when_iso"), say.language))
+        reply.question = _visit_closed(state, say, when_text(visit.get("when_iso"), say.language))
     elif visit.get("missing"):
         reply.question = say("q_day") if visit["missing"] == "day" else say("q_hour", day=say("q_day"))
     elif visit.get("error"):

@@ -75,7 +75,10 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
     )
     if state.get("selected") or searching or understanding.features or understanding.transmission:
         hits -= set(CAR_QUESTION_TOPICS)  # "¿trae carplay?" about a car is answered from its record
-    if understanding.unsupported and is_question(text):
+    in_focus = bool(state.get("selected") or len(state.get("shown") or []) == 1 or understanding.brand_texts)
+    if set(understanding.unsupported) <= {"accidents", "service_history"} and understanding.unsupported and not in_focus:
+        hits.add("certification")  # "¿cómo sé que no me venden uno chocado?": how every car is checked
+    elif understanding.unsupported and is_question(text):
         hits.add("car-data")  # colour, fuel, history, accidents: not in the data, said plainly
     elif len(hits) > 1:
         hits.discard("car-data")  # "¿la garantía cubre la transmisión?" asks about the warranty
@@ -117,9 +120,10 @@ def _follow_up_topic(text: str, understanding: Understanding, state: Any) -> str
 
 
 def _calculation(u: Understanding) -> bool:
-    """The message carries the numbers of a payment (a term, a down payment, a monthly amount), not the minimum."""
+    """The message carries the numbers of a payment (a term, a down payment, a monthly amount), not the minimum
+    and not "nothing down" (which asks about the policy)."""
     amounts = (u.term_months, u.down_payment, u.down_payment_pct, u.monthly_payment)
-    return any(v is not None for v in amounts) and not u.min_down_payment
+    return any(v is not None for v in amounts) and not u.min_down_payment and u.down_payment_pct != 0
 
 
 def _unknown_question(text: str, understanding: Understanding, state: Any) -> bool:

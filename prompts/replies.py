@@ -96,7 +96,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "visit_none_named": "No encuentro una visita a nombre de {name} en este chat.",
         "visit_named": "Listo, puse la visita (folio {visit_id}) a nombre de {name}.",
         "visit_error": "No pude agendar la visita: ese auto ya no está disponible.",
-        "visit_closed": "A esa hora ya no hay citas. ¿[[Te|Le]] queda el {slot}?",
+        "visit_closed": "A esa hora ya no hay citas (abrimos de {opens} a {closes}). ¿[[Te|Le]] queda ver el {car} el {slot}?",
         "visit_past": "Esa hora ya pasó.",
         "nice_to_meet": "¡Mucho gusto, {name}!",
         # -- notes
@@ -228,7 +228,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "visit_none_named": "I can't find a visit under {name} in this chat.",
         "visit_named": "Done, the visit (booking {visit_id}) is now under {name}.",
         "visit_error": "I couldn't book the visit: that car is no longer available.",
-        "visit_closed": "There are no visits at that time. Would {slot} work?",
+        "visit_closed": "There are no visits at that time (we're open {opens} to {closes}). Would {slot} work to see the {car}?",
         "visit_past": "That time has already passed.",
         "nice_to_meet": "Nice to meet you, {name}!",
         "rejected_term": "{value} months isn't possible; we finance over {terms_years} years ({terms_months} months).",
