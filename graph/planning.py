@@ -137,6 +137,8 @@ class _Planner:
         asks_payment = amounts or PAYMENT_ASK.search(self.folded)
         if intent == "finance" and self.topics and not asks_payment:
             return "other"
+        if intent == "finance" and self.topics and not (self.selected or self.shown or u.brand_texts or u.ordinal):
+            return "other"  # "¿72 meses es lo máximo?": a question about the terms, no car to price yet
         return intent
 
     def _car_in_focus(self) -> bool:
@@ -265,6 +267,9 @@ class _Planner:
         elif self._affordability() and self.out.get("selected") is None and not self.lookups:
             self.steps |= {"afford", "search", "finance"}
             self.lookups = [self._list_search(None)]
+            self.plan.pop("candidates", None)  # a new budget, not a pick among the cars shown
+            if self.out.get("pending") == "which_car":
+                self.out["pending"] = None
         elif self.out.get("selected") is not None or self.lookups:
             self.steps.add("finance")
         elif not self.plan.get("candidates"):
@@ -312,7 +317,7 @@ class _Planner:
     def _knowledge(self) -> None:
         if "finance" in self.steps and not self.u.min_down_payment:
             # the payment (or the tool's refusal) says these already; the section is still retrieved for the record
-            self.plan["quiet_topics"] = [t for t in self.topics if t in ("down-payment", "insurance")]
+            self.plan["quiet_topics"] = [t for t in self.topics if t == "down-payment"]
         if self.topics or self.plan.get("topics"):
             self.plan["topics"] = list(dict.fromkeys([*self.topics, *self.plan.get("topics", [])]))
             self.steps.add("knowledge")

@@ -7,6 +7,7 @@ Templates live in prompts/replies.py; this module only chooses and fills them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -64,6 +65,8 @@ def compose(state: State, max_cars: int = 5, now: Any = None) -> Reply:
         return reply
     _notes(state, reply, say)
     _brands(state, reply, say)
+    if "error" in (state.get("affordability") or {}):
+        _affordability(state, reply, say)
     _results(state, reply, say, max_cars)
     _financing(state, reply, say)
     _visit(state, reply, say)
@@ -221,7 +224,7 @@ def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
         if outcome.get("haggle"):
             shown_filters.pop("max_price", None)  # an offer is not repeated back as if it were accepted
         subject, conditions = describe_filters(shown_filters, say.language, around)
-        if outcome.get("affordable") and state.get("affordability"):
+        if outcome.get("affordable") and state.get("affordability") and "error" not in state["affordability"]:
             _affordability(state, reply, say)
         if not cars:
             reply.kind = "no_results"
@@ -308,7 +311,14 @@ def _lookup(outcome: dict[str, Any], state: State, reply: Reply, say: _Writer, m
 def _affordability(state: State, reply: Reply, say: _Writer) -> None:
     result = state.get("affordability") or {}
     if "error" in result:
-        reply.sections.append(say("affordability_error"))
+        minimum = re.search(r"at least (\d+(?:\.\d+)?)", str(result["error"]))
+        reply.kind = "financing_error"
+        if minimum:  # "¿y si no doy nada de enganche?": the minimum, said plainly
+            reply.sections.append(say("affordability_min_down", min_pct=number(minimum.group(1))))
+            reply.question = say("q_down_payment")
+        else:
+            reply.sections.append(say("affordability_error"))
+            reply.question = say("q_financing_error")
         return
     values = {"monthly": money(result["monthly_payment"]), "months": result["term_months"],
               "max_price": money(result["max_price"])}  # fmt: skip
@@ -336,6 +346,9 @@ def _financing(state: State, reply: Reply, say: _Writer) -> None:
         reply.sections.append(say("financing", car=title(car), price=money(plan["price"]), pct=number(plan["down_payment_pct"]),
                                   down=money(plan["down_payment"], True), years=number(months / 12), months=months,
                                   monthly=money(plan["monthly_payment"], True), rate=number(float(plan["annual_rate"]) * 100)))  # fmt: skip
+        answered = {a.get("id") for a in (state.get("knowledge") or {}).get("answers") or []}
+        if "insurance" not in answered:  # asked about insurance: its own answer says it
+            reply.sections[-1] += " " + say("financing_insurance")
         reply.question = say("q_financing")
         return
     reply.kind = "financing_error"

@@ -36,7 +36,13 @@ class FinancingTerms:
             "default_down_payment_pct": plain(self.down_payment_pct),
             "annual_rate_pct": plain(self.annual_rate * 100),
             "terms_years": ", ".join(years[:-1]) + conjunction + years[-1] if len(years) > 1 else "".join(years),
+            "terms_months": _spoken([str(t) for t in self.allowed_terms], conjunction),
         }
+
+
+def _spoken(items: list[str], conjunction: str) -> str:
+    """ "36, 48, 60 o 72" """
+    return ", ".join(items[:-1]) + conjunction + items[-1] if len(items) > 1 else "".join(items)
 
 
 class FinancingError(ValueError):

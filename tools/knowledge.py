@@ -34,6 +34,8 @@ WEIGHTS = (4.0, 3.0, 1.0)
 """BM25 weight of a section's title, keywords and text."""
 PHRASE_BONUS = 2.0
 """Added per word of a section's keyword phrase found whole in the question ("lo menos", "a cuenta")."""
+QUESTION_WEIGHT = 0.5
+"""How much more the clauses ending in "?" count than the rest of a message."""
 MIN_SCORE = 1.5
 """Below this BM25 score a passage does not answer the question (measured on the paraphrase set)."""
 
@@ -131,9 +133,19 @@ def _section(raw: dict[str, Any], language: str, source: str) -> Section:
 
 @functools.lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    """Function words of both languages (the lexicon's one stop-word list), never searched for."""
-    lists = load_lexicon().get("stopwords") or {}
-    return frozenset(fold(w) for words in lists.values() for w in str(words).split())
+    """Function words of both languages (the lexicon's one stop-word list) and the words for "a car" that every
+    question carries ("carro", "cars"): never searched for."""
+    lexicon = load_lexicon()
+    lists = lexicon.get("stopwords") or {}
+    words = {fold(w) for text in lists.values() for w in str(text).split()}
+    words |= {fold(w) for w in str(lexicon.get("car_words", "")).split()}
+    return frozenset(words | QUESTION_WORDS)
+
+
+QUESTION_WORDS = frozenset(
+    {"cuanto", "cuanta", "cuantos", "cuantas", "much", "many", "what", "which", "whats", "y", "mil", "k", "pesos"}
+)
+"""How a question asks ("¿cuánto...?", "how much") and the words of amounts: not what it asks about."""
 
 
 @functools.lru_cache(maxsize=4)
@@ -207,7 +219,7 @@ class KnowledgeBase:
         folded = " " + " ".join(re.findall(r"[a-z0-9]+", fold(text))) + " "
         for variant, canonical in self._synonyms:
             folded = folded.replace(f" {variant} ", f" {variant} {canonical} ")
-        words = [w for w in folded.split() if w not in _stopwords()]
+        words = [w for w in folded.split() if w not in _stopwords() and not w.isdigit()]
         return " ".join(_stemmer(language).stemWords(words))
 
     def _sequence(self, text: str, language: str) -> tuple[str, ...]:
@@ -215,22 +227,17 @@ class KnowledgeBase:
         return tuple(_stemmer(language).stemWords(re.findall(r"[a-z0-9]+", fold(text))))
 
     def search(self, query: str, language: str | None = None, limit: int = 3) -> list[Passage]:
-        """Sections answering `query`, best first (BM25 over both languages), in the customer's language."""
-        words = set()
-        for lang in LANGUAGES:
-            words.update(self.terms(query, lang).split())
-        words = {w for w in words if len(w) > 1}
-        if not words:
+        """Sections answering `query`, best first (BM25 over both languages), in the customer's language.
+
+        The clauses that ask ("¿de cuánto es la garantía?") count again on their own, so the story around a
+        question ("...el último que compré tronaba el motor") does not outweigh it."""
+        best = self._bm25(query)
+        asked = " ".join(re.findall(r"[^?.!]*\?", query))
+        if asked and asked.strip() != query.strip():
+            for sid, score in self._bm25(asked).items():
+                best[sid] = best.get(sid, 0.0) + QUESTION_WEIGHT * score
+        if not best:
             return []
-        expression = " OR ".join(f'"{w}"' for w in sorted(words))
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT sid, lang, bm25(kb, 0, 0, ?, ?, ?) AS rank FROM kb WHERE kb MATCH ? ORDER BY rank",
-                (*WEIGHTS, expression),
-            ).fetchall()
-        best: dict[str, float] = {}
-        for sid, _lang, rank in rows:
-            best[sid] = max(best.get(sid, 0.0), -float(rank))
         sequences = [self._sequence(query, lang) for lang in LANGUAGES]
         for sid, phrases in self._phrases.items():
             bonus = max(sum(len(p) for p in phrases if _contains(seq, p)) for seq in sequences)
@@ -241,6 +248,24 @@ class KnowledgeBase:
         return [
             self.section(sid, wanted).passage(round(score, 3)) for sid, score in ranked[: max(1, limit)] if score >= MIN_SCORE
         ]
+
+    def _bm25(self, text: str) -> dict[str, float]:
+        """Each section's best BM25 score for the words of `text` (either language's version of the section)."""
+        words: set[str] = set()
+        for lang in LANGUAGES:
+            words.update(w for w in self.terms(text, lang).split() if len(w) > 1)
+        if not words:
+            return {}
+        expression = " OR ".join(f'"{w}"' for w in sorted(words))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT sid, lang, bm25(kb, 0, 0, ?, ?, ?) AS rank FROM kb WHERE kb MATCH ? ORDER BY rank",
+                (*WEIGHTS, expression),
+            ).fetchall()
+        best: dict[str, float] = {}
+        for sid, _lang, rank in rows:
+            best[sid] = max(best.get(sid, 0.0), -float(rank))
+        return best
 
     def section(self, section_id: str, language: str = "es") -> Section:
         """A section in a language (falling back to the other language)."""
