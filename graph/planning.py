@@ -27,7 +27,11 @@ STOCK_QUESTION = re.compile(
     r"anything\s+else|other\s+options|todavia|aun|still|que\s+opciones)\b"
 )
 SOMETHING_ELSE = re.compile(r"\b(?:algo|otro|otra|otros|otras|something|another|anything|alguna\s+otra)\b")
-OF_THOSE = re.compile(r"\b(?:de\s+(?:esos|esas|estos|estas|los\s+que|las\s+que)|of\s+(?:those|these|them)|among\s+them)\b")
+OF_THOSE = re.compile(
+    r"\b(?:de\s+(?:esos|esas|estos|estas|los\s+que|las\s+que)|of\s+(?:those|these|them)|among\s+them|"
+    r"^\W*(?:y\s+|and\s+|ok\s+(?:and\s+)?)?(?:cual|cuales|which(?:\s+ones?)?)\b)"
+)
+"""The list just shown: "de esas, ¿cuál es SUV?", "and which one has 4x4?"."""
 AGREEMENT = re.compile(r"^\W*(?:si|sip|simon|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\W*$")
 ADVISOR_YES = re.compile(r"^\W*(?:si|sip|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\b")
 NAME_ONLY = re.compile(r"^[^\W\d_]+(?:[\s'-][^\W\d_]+){0,4}\.?$")
@@ -57,6 +61,7 @@ class _Planner:
 
     def __init__(self, u: Understanding, text: str, state: State, context: Context, terms: FinancingTerms) -> None:
         self.u, self.text, self.state, self.context, self.terms = u, text, state, context, terms
+        self.given = u
         self.folded = fold(text)
         self.prefs: dict[str, Any] = dict(state.get("preferences") or {})
         self.shown: list[dict[str, Any]] = list(state.get("shown") or [])
@@ -109,6 +114,8 @@ class _Planner:
             plan=self.plan,
         )
         self.out.setdefault("selected", self.selected)
+        if self.u is not self.given:
+            self.out["understanding"] = self.u.model_dump()  # what the plan read (a bare name, the features asked)
         return self.out
 
     # ------------------------------------------------------------------------------------------ decisions
@@ -149,21 +156,26 @@ class _Planner:
         u = self.u
         stock_question = bool(STOCK_QUESTION.search(self.folded))
         self.new_search = self._asks_new_search(stock_question)
+        u = self.u  # a feature question marks what it asks (asks_features)
         of_those = bool(OF_THOSE.search(self.folded))
         self.picks = not self.new_search and bool(self.shown or self.selected) and self._points_at_a_car(stock_question)
         question = "?" in self.text or bool(u.asks_features)
         asks_about_car = not self.new_search and bool(self.selected or len(self.shown) == 1) and question and not (
             u.brand_texts or self.topics or u.visit_when
         ) and not (u.body_type or u.max_price)
-        if of_those and self.shown and (u.body_type or u.transmission or u.features or u.max_km or u.min_year):
+        asks_about_car = asks_about_car or bool(u.asks_features and not self.new_search)
+        if of_those and self.shown and (u.body_type or u.transmission or u.features or u.max_km or u.min_year or u.all_wheel_drive):
             wanted = {**attributes_of(u.model_dump()), **{f: True for f in u.features}}
-            if self._narrow_last_search(wanted):
+            if u.all_wheel_drive:
+                wanted["all_wheel_drive"] = True
+            if not u.all_wheel_drive and self._narrow_last_search(wanted):
                 return
             self.plan["from_list"] = [c for c in self.shown if matches_attributes(c, wanted) and all(c.get(f) for f in u.features)]
             self.new_search = False
             return
         wants_car = (
             self.intent in ("finance", "schedule")
+            or (u.compare and len(u.brand_texts) >= 2)
             or self.picks
             or asks_about_car
             or (u.haggle and self._car_in_focus())
@@ -172,7 +184,10 @@ class _Planner:
         self.plan.update(picks=self.picks, asks_about_car=asks_about_car)
         if not wants_car:
             return
-        resolution = resolve(u.model_dump(), self.shown, self.selected, True)
+        described = u.model_dump()
+        if u.asks_features:  # "is it automatic?" asks; it does not describe the car meant
+            described |= {"transmission": None, "features": []}
+        resolution = resolve(described, self.shown, self.selected, True)
         self.out["selected"] = resolution.car
         if resolution.missing:
             self.out["notice"] = "reference_missing"
@@ -209,13 +224,18 @@ class _Planner:
         """ "does it have apple carplay?", "¿es automático?" about the one car in focus: its record answers."""
         u = self.u
         focus = self.selected or (self.shown[0] if len(self.shown) == 1 else None)
-        asked = [*u.features, *(["transmission"] if u.transmission else [])]
+        if (u.brand_texts or u.sort or u.ordinal) and len(self.shown) > 1:
+            named = u.model_dump() | {"transmission": None, "features": []}  # asked about, not a description
+            focus = resolve(named, self.shown, self.selected, True).car  # "the newer Odyssey: is it automatic?"
+        asked = [*u.features, *(["transmission"] if u.transmission else []), *(["awd"] if u.all_wheel_drive else [])]
         if focus is None or not asked or not ("?" in self.text or u.refers_back):
             return False
-        if u.body_type or u.max_price is not None or u.min_price is not None or u.course or u.sort:
+        if u.body_type or u.max_price is not None or u.min_price is not None or u.course:
             return False
         if u.brand_texts and not any(mentions_model(m, focus) for m in u.brand_texts):
             return False
+        if OF_THOSE.search(self.folded) and not (u.refers_back and u.sort):
+            return False  # "¿cuál tiene CarPlay?": among the list, not about one car
         words = set(re.findall(r"[a-z]+", self.folded))
         if SOMETHING_ELSE.search(self.folded) or words & word_set("car_words"):
             return False  # "¿tienen algo con CarPlay?", "¿hay autos automáticos?": a search

@@ -79,7 +79,8 @@ def _budget(merged: dict[str, Any], u: Understanding, state: State) -> None:
     if u.course == "cheaper" and u.max_price is None:
         cheapest = _cheapest_discussed(state)
         if cheapest is not None:  # "se sale de mi presupuesto": under the cheapest car they just saw
-            merged["max_price"] = cheapest - 1
+            known = merged.get("max_price")
+            merged["max_price"] = min(cheapest - 1, int(known)) if known else cheapest - 1  # "same budget" stays
             merged.pop("min_price", None)
             merged.pop("around_price", None)
 

@@ -7,11 +7,10 @@ asks which one when several match.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import re
 
 from tools.text import compact, fold
 
@@ -63,7 +62,17 @@ def matches_attributes(car: Mapping[str, Any], wanted: Mapping[str, Any]) -> boo
             return False
     if wanted.get("body_type") and car.get("body_type") != wanted["body_type"]:
         return False
+    if wanted.get("all_wheel_drive") and not has_all_wheel_drive(car):
+        return False
     return not (wanted.get("transmission") and car.get("transmission") != wanted["transmission"])
+
+
+AWD_CODES = re.compile(r"\b(?:AWD|4X4|4WD|QUATTRO|4MOTION|XDRIVE|ALLGRIP|ALL4)\b")
+
+
+def has_all_wheel_drive(car: Mapping[str, Any]) -> bool:
+    """Whether the version code says all-wheel drive (AWD, 4X4, 4MOTION...)."""
+    return bool(AWD_CODES.search(str(car.get("version", "")).upper()))
 
 
 def pick_by_order(cars: Sequence[dict[str, Any]], sort: str) -> dict[str, Any] | None:
@@ -104,6 +113,9 @@ def resolve(
     attributes = attributes_of(understanding)
     if mentions:
         named = [c for c in pool if any(mentions_model(m, c) for m in mentions[:1])]
+        if len(named) > 1 and not attributes and not understanding.get("sort") and selected:
+            if any(same_car(c, selected) for c in named):
+                return Resolution(car=selected, from_list=True)  # "me quedo con el Aveo": the Aveo just discussed
         return _narrow(named, attributes, understanding.get("sort"))
     if not wants_a_car:
         return Resolution(car=selected)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from graph.handoff import outside_hours
 from graph.reply_parts import car_details, car_line, facts_text, day_text, describe_filters, join, money, number, title, when_text
+from graph.references import has_all_wheel_drive
 from graph.state import State
 from prompts.replies import FEATURE_NAMES, TRANSMISSION_NAMES, phrase, register
 
@@ -96,8 +97,12 @@ def _knowledge(state: State, reply: Reply, say: _Writer) -> None:
     quiet = set((state.get("plan") or {}).get("quiet_topics") or [])
     answers = [a for a in found.get("answers") or [] if a.get("id") not in quiet]
     car_context = bool(state.get("selected") or state.get("searches"))
+    repeated = set((state.get("plan") or {}).get("repeat_topics") or [])
     for answer in answers:
-        reply.sections.append(register(answer.get("answer") or answer.get("text", ""), say.formal))
+        said = answer.get("answer") or answer.get("text", "")
+        if answer.get("id") in repeated and answer.get("details"):
+            said = answer["details"]  # asked again: the rest of what the section says
+        reply.sections.append(register(said, say.formal))
         reply.facts.setdefault("knowledge_next", register(answer.get("next", ""), say.formal))
         if not car_context:
             reply.question = reply.question or reply.facts["knowledge_next"]
@@ -457,8 +462,11 @@ def _from_list(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
         reply.question = say("q_no_results")
         return
     reply.sections.append(say("from_list", count=len(cars)))
-    reply.sections += [car_line(i, c, say.language) for i, c in enumerate(cars[:max_cars], 1)]
-    reply.question = say("q_results")
+    if (state.get("understanding") or {}).get("all_wheel_drive"):  # the version says it: show it
+        reply.sections += [car_details(c, say.language, say.formal) for c in cars[:max_cars]]
+    else:
+        reply.sections += [car_line(i, c, say.language) for i, c in enumerate(cars[:max_cars], 1)]
+    reply.question = say("q_results" if len(cars) > 1 else "q_car_details")
 
 
 def _car(state: State, reply: Reply, say: _Writer) -> None:
@@ -480,6 +488,9 @@ def _car(state: State, reply: Reply, say: _Writer) -> None:
                 other = "bluetooth" if feature == "car_play" else "car_play"
                 if not car.get(feature) and car.get(other) and other not in asked:
                     reply.sections.append(say("feature_instead", feature=FEATURE_NAMES[say.language][other]))
+        if "awd" in asked:
+            key = "awd_yes" if has_all_wheel_drive(car) else "awd_unknown"
+            reply.sections.append(say(key, car=title(car), version=car.get("version", "").strip()))
         if understanding.get("transmission") or "transmission" in asked:
             if car.get("transmission"):
                 reply.sections.append(say("transmission_known", car=title(car), transmission=TRANSMISSION_NAMES[say.language][car["transmission"]]))

@@ -65,7 +65,8 @@ def car_details(car: dict[str, Any], language: str, formal: bool) -> str:
     """What the record says of one car: version, mileage, equipment, price."""
     extras = [FEATURE_NAMES[language][f] for f in ("car_play", "bluetooth") if car.get(f)]
     if car.get("transmission"):
-        extras.insert(0, TRANSMISSION_NAMES[language][car["transmission"]])
+        name = TRANSMISSION_NAMES[language][car["transmission"]]
+        extras.insert(0, f"{name} transmission" if language == "en" else name)
     joiner = " and " if language == "en" else " y "
     lead = (", " + ("with " if language == "en" else "")) if extras else ""
     if extras and language == "es":

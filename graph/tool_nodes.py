@@ -23,6 +23,8 @@ from tools.toolkit import Toolkit
 RELAXABLE = ("min_price", "max_price", "min_year", "max_year", "max_km", "bluetooth", "car_play", "transmission")
 SEARCH_LIMIT = 12
 FEW_RESULTS = 3
+COMPARE_PER_MODEL = 2
+"""Cars of each model put side by side when several match ("Odyssey vs Avanza": both Odysseys)."""
 NEAR_ABOVE = 0.10
 """How far over an "around" budget a car still counts as near it (10%)."""
 """Rows fetched per search: enough for the list of a reply, small enough to keep each turn light."""
@@ -201,7 +203,7 @@ def _selection(outcomes: list[dict[str, Any]], state: State, context: Context) -
             choices = cars or lookups[0].get("alternatives") or []
             update["shown"] = choices[: context.max_cars_in_reply]
             update["pending"] = "which_car" if choices else state.get("pending")
-    compared = [o["cars"][0] for o in outcomes if o.get("purpose") == "compare" and o.get("cars")]
+    compared = [c for o in outcomes if o.get("purpose") == "compare" for c in (o.get("cars") or [])[:COMPARE_PER_MODEL]]
     if compared:
         update["shown"] = compared
         update["selected"] = None

@@ -151,5 +151,7 @@ def _unknown_question(text: str, understanding: Understanding, state: Any) -> bo
         understanding.unsupported,
         understanding.features,
         understanding.transmission,
+        understanding.all_wheel_drive,
+        understanding.sort,
     )
     return not any(slots) and len(re.findall(r"\w+", text)) >= 2

@@ -63,6 +63,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         # -- one car
         "car_details": "El {car} {version}{facts} tiene {km} km{extras} y cuesta {price}.",
         "feature_yes": "Sí, el {car} trae {feature}.",
+        "awd_yes": "Sí, el {car} tiene tracción integral (su versión es {version}).",
+        "awd_unknown": "La versión del {car} ({version}) no indica tracción integral; un asesor [[te|le]] lo confirma.",
         "feature_no": "El {car} no trae {feature}.",
         "feature_instead": "Sí trae {feature}.",
         "transmission_known": "El {car} es de transmisión {transmission}.",
@@ -199,6 +201,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "branches_none": "We don't have a branch in {place} yet; you can buy online, with a video call and a test drive at home.",
         "car_details": "The {car} {version}{facts} has {km} km{extras} and costs {price}.",
         "feature_yes": "Yes, the {car} has {feature}.",
+        "awd_yes": "Yes, the {car} has all-wheel drive (its version is {version}).",
+        "awd_unknown": "The {car}'s version ({version}) doesn't state all-wheel drive; an advisor can confirm it.",
         "feature_no": "The {car} doesn't have {feature}.",
         "feature_instead": "It does have {feature}.",
         "transmission_known": "The {car} has {transmission} transmission.",

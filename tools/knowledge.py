@@ -46,6 +46,7 @@ class Passage(TypedDict):
     id: str
     title: str
     answer: str
+    details: str
     text: str
     next: str
     facts: list[str]
@@ -69,7 +70,8 @@ class Section:
         """The section as a search result."""
         text = f"{self.answer} {self.details}".strip()
         return Passage(
-            id=self.id, title=self.title, answer=self.answer, text=text, next=self.next, facts=list(self.facts), score=score
+            id=self.id, title=self.title, answer=self.answer, details=self.details, text=text, next=self.next,
+            facts=list(self.facts), score=score,
         )
 
 

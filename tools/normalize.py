@@ -168,7 +168,7 @@ class BrandCatalog:
                 if used.intersection(span):
                     continue
                 key = "".join(keys[first : first + size])
-                target = self.target(key)
+                target = self.target(key) if size == 1 else self._targets.get(key)  # "March es" is no plural
                 if target is None or (size > 1 and len(key) <= SHORT_KEY and not _joined(text, tokens, span)):
                     continue
                 used.update(span)

@@ -21,7 +21,7 @@ FUZZY_ANYWHERE = 0.85
 OWNED_BEFORE = re.compile(
     r"\b(?:tengo|traigo|tenemos|mi|my|our|nuestro|nuestra|cabemos\s+en|i\s+have|we\s+have|i\s+own|i\s+drive|doy|"
     r"dar(?:ia)?|vender|vendo|sell|selling|trade(?:\s+in)?|"
-    r"entregar|entrego|a\s+cuenta\s+(?:mi|un|una))\s+(?:un|una|el|la|a|an|my|mi)?\s*(?:(?:19|20)\d\d\s+)?$"
+    r"entregar|entrego|compre|bought|les\s+compre|a\s+cuenta\s+(?:mi|un|una))\s+(?:un|una|el|la|a|an|my|mi)?\s*(?:(?:19|20)\d\d\s+)?$"
 )
 OWNED_AFTER = re.compile(
     r"^\W*(?:(?:19|20)\d\d\W+)?(?:[a-z]+\W+){0,5}?(?:(?:que|q)\s+(?:quiero|queremos|puedo|pienso|me\s+gustaria)\s+"

@@ -53,6 +53,7 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
         body_types=slots.body_types(canonical),
         min_down_payment=slots.minimum_down(canonical),
         transmission=slots.transmission(canonical),
+        all_wheel_drive=slots.all_wheel_drive(canonical),
         features=slots.features(canonical),
         unsupported=slots.unsupported(canonical),
         sort=slots.sort_order(canonical),

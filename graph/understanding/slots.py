@@ -78,6 +78,12 @@ def transmission(c: str) -> str | None:
     return label
 
 
+def all_wheel_drive(c: str) -> bool:
+    """ "4x4", "AWD", "tracción integral": wanted or asked about."""
+    m = phrases_rx(cue("features.awd")).search(c)
+    return bool(m) and not _negated(c, m.start())
+
+
 def features(c: str) -> list[str]:
     """Required equipment the inventory records: bluetooth, car_play."""
     return [
