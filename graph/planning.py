@@ -12,7 +12,7 @@ from typing import Any
 
 from graph.context import Context
 from graph.preferences import is_refinement
-from graph.references import attributes_of, matches_attributes, mentions_model, resolve
+from graph.references import attributes_of, has_all_wheel_drive, matches_attributes, mentions_model, resolve
 from graph.state import State, Step
 from graph.understanding import Understanding
 from graph.understanding.vocab import word_set
@@ -335,9 +335,17 @@ class _Planner:
             self.steps.add("normalize")
 
     def _knowledge(self) -> None:
+        quiet: list[str] = []
         if "finance" in self.steps and not self.u.min_down_payment:
             # the payment (or the tool's refusal) says these already; the section is still retrieved for the record
-            self.plan["quiet_topics"] = [t for t in self.topics if t == "down-payment"]
+            quiet = [t for t in self.topics if t == "down-payment"]
+        car, asked = self.out.get("selected"), self.u.asks_features
+        unknown = car and (("transmission" in asked and not car.get("transmission")) or ("awd" in asked and not has_all_wheel_drive(car)))
+        if unknown and "car-data" not in self.topics:
+            self.topics.append("car-data")  # what the data cannot say, retrieved for the record; the reply says it
+            quiet.append("car-data")
+        if quiet:
+            self.plan["quiet_topics"] = quiet
         if self.topics or self.plan.get("topics"):
             self.plan["topics"] = list(dict.fromkeys([*self.topics, *self.plan.get("topics", [])]))
             self.steps.add("knowledge")

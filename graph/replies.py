@@ -15,7 +15,8 @@ from graph.handoff import outside_hours
 from graph.reply_parts import car_details, car_line, facts_text, day_text, describe_filters, join, money, number, title, when_text
 from graph.references import has_all_wheel_drive
 from graph.state import State
-from prompts.replies import FEATURE_NAMES, TRANSMISSION_NAMES, phrase, register
+from tools.text import fold
+from prompts.replies import CAR_TRANSMISSION, FEATURE_NAMES, phrase, register
 
 ReplyKind = Literal[
     "notice", "handoff", "knowledge", "unknown", "results", "no_results", "compare", "affordability", "financing",
@@ -100,8 +101,8 @@ def _knowledge(state: State, reply: Reply, say: _Writer) -> None:
     repeated = set((state.get("plan") or {}).get("repeat_topics") or [])
     for answer in answers:
         said = answer.get("answer") or answer.get("text", "")
-        if answer.get("id") in repeated and answer.get("details"):
-            said = answer["details"]  # asked again: the rest of what the section says
+        if answer.get("id") in repeated and answer.get("details") and _closer(state, answer["details"], said):
+            said = answer["details"]  # asked again, about what the rest of the section says
         reply.sections.append(register(said, say.formal))
         reply.facts.setdefault("knowledge_next", register(answer.get("next", ""), say.formal))
         if not car_context:
@@ -122,6 +123,18 @@ def _knowledge(state: State, reply: Reply, say: _Writer) -> None:
         reply.kind = "unknown"
         reply.sections.append(say("unknown_question"))
         reply.question = say("q_advisor")
+
+
+def _closer(state: State, details: str, answer: str) -> bool:
+    """Whether the customer's words ("¿qué incluye la extendida?") are closer to a section's details than to its
+    answer (word stems in common)."""
+    from graph.messages import last_customer_text
+
+    def stems(text: str) -> set[str]:
+        return {w[:5] for w in re.findall(r"[a-z]{4,}", fold(text))}
+
+    asked = stems(last_customer_text(state.get("messages", [])))
+    return len(asked & stems(details)) > len(asked & stems(answer))
 
 
 def _handoff(state: State, reply: Reply, say: _Writer, now: Any) -> None:
@@ -476,26 +489,15 @@ def _car(state: State, reply: Reply, say: _Writer) -> None:
         reply.sections.append(say("haggle_car", car=title(car), price=money(car["price"])))
         reply.question = say("q_haggle")
         return
-    if not car or reply.kind in ("financing", "financing_error", "visit", "results", "compare", "ask"):
-        return
     understanding = state.get("understanding") or {}
     asked = list(understanding.get("asks_features") or []) + list(understanding.get("features") or [])
+    if car and reply.kind in ("financing", "visit") and understanding.get("asks_features"):
+        reply.sections[-1:-1] = _feature_answers(car, asked, understanding, say)  # "¿es automático? ¿y a 3 años?"
+        return
+    if not car or reply.kind in ("financing", "financing_error", "visit", "results", "compare", "ask"):
+        return
     if plan.get("asks_about_car") and (asked or understanding.get("transmission")):
-        for feature in dict.fromkeys(asked):
-            if feature in ("bluetooth", "car_play"):
-                key = "feature_yes" if car.get(feature) else "feature_no"
-                reply.sections.append(say(key, car=title(car), feature=FEATURE_NAMES[say.language][feature]))
-                other = "bluetooth" if feature == "car_play" else "car_play"
-                if not car.get(feature) and car.get(other) and other not in asked:
-                    reply.sections.append(say("feature_instead", feature=FEATURE_NAMES[say.language][other]))
-        if "awd" in asked:
-            key = "awd_yes" if has_all_wheel_drive(car) else "awd_unknown"
-            reply.sections.append(say(key, car=title(car), version=car.get("version", "").strip()))
-        if understanding.get("transmission") or "transmission" in asked:
-            if car.get("transmission"):
-                reply.sections.append(say("transmission_known", car=title(car), transmission=TRANSMISSION_NAMES[say.language][car["transmission"]]))
-            else:
-                reply.sections.append(say("transmission_unknown", car=title(car), version=car.get("version", "")))
+        reply.sections += _feature_answers(car, asked, understanding, say)
         reply.kind = "car"
         reply.question = say("q_car_details")
     elif plan.get("asks_about_car"):
@@ -507,6 +509,30 @@ def _car(state: State, reply: Reply, say: _Writer) -> None:
         reply.kind = "car"
         reply.sections.append(car_details(car, say.language, say.formal))
         reply.question = say("q_car_details")
+
+
+def _feature_answers(car: dict[str, Any], asked: list[str], understanding: dict[str, Any], say: _Writer) -> list[str]:
+    """What the car's record says about the equipment asked ("¿trae CarPlay?", "is it automatic?", "¿es 4x4?")."""
+    said: list[str] = []
+    for feature in dict.fromkeys(asked):
+        if feature in ("bluetooth", "car_play"):
+            key = "feature_yes" if car.get(feature) else "feature_no"
+            said.append(say(key, car=title(car), feature=FEATURE_NAMES[say.language][feature]))
+            other = "bluetooth" if feature == "car_play" else "car_play"
+            if not car.get(feature) and car.get(other) and other not in asked:
+                said.append(say("feature_instead", feature=FEATURE_NAMES[say.language][other]))
+    if "awd" in asked:
+        key = "awd_yes" if has_all_wheel_drive(car) else "awd_unknown"
+        said.append(say(key, car=title(car), version=car.get("version", "").strip()))
+    if understanding.get("transmission") or "transmission" in asked:
+        if car.get("transmission"):
+            name = CAR_TRANSMISSION[say.language][car["transmission"]]
+            wanted = understanding.get("transmission")
+            key = "transmission_other" if wanted and wanted != car["transmission"] else "transmission_known"
+            said.append(say(key, car=title(car), transmission=name))
+        else:
+            said.append(say("transmission_unknown", car=title(car), version=car.get("version", "")))
+    return said
 
 
 def _asks(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:

@@ -29,6 +29,7 @@ CAR_QUESTION_TOPICS = ("car-data",)
 """Topics that, with a car under discussion, are answered from its inventory record instead."""
 
 
+FINANCE_POLICY = frozenset({"rates-terms", "financing-process", "down-payment"})
 HOURS_QUESTION = re.compile(r"\b(?:horario|horarios|abren|cierran|hours|open|close|closing)\b")
 
 
@@ -84,6 +85,11 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         hits.discard("car-data")  # "¿la garantía cubre la transmisión?" asks about the warranty
     if _calculation(understanding):
         hits.discard("down-payment")  # "a 36 meses dando 100 mil de enganche": a payment to compute, not a policy
+    if understanding.down_payment_pct == 0:
+        hits.add("down-payment")  # "¿y sin enganche?": the minimum, said plainly
+    in_focus_car = state.get("selected") or len(state.get("shown") or []) == 1
+    if in_focus_car and len(re.findall(r"\w+", text)) <= 3 and hits <= FINANCE_POLICY:
+        return []  # "¿a plazos?" about the car just shown: its payment, not the policy
     if (understanding.intent == "schedule" or understanding.visit_when) and not HOURS_QUESTION.search(fold(text)):
         hits.discard("opening-hours")  # "el sábado en la mañana" books a visit; it does not ask our hours
     short = len(re.findall(r"\w+", text)) <= SHORT_MESSAGE
