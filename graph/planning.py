@@ -77,6 +77,10 @@ class _Planner:
             name = text.strip().rstrip(".")
             self.u = u = u.model_copy(update={"customer_name": name.title() if name.islower() else name})
             self.prefs["customer_name"] = self.u.customer_name
+        if state.get("pending") == "visit_hour" and not self.u.visit_when:
+            hour = re.match(r"^\W*(\d{1,2})(?::(\d{2}))?\s*(am|pm|hrs?)?\b", text.strip(), re.I)
+            if hour and 1 <= int(hour.group(1)) <= 23:  # "11, Brenda Castillo" answering "¿a qué hora?"
+                self.u = self.u.model_copy(update={"visit_when": f"a las {hour.group(0).strip(' ,')}"})
         self.intent = self._intent()
         self.plan: dict[str, Any] = {"intent": self.intent}
 
@@ -130,6 +134,7 @@ class _Planner:
         if pending == "visit_hour" and (u.visit_when or re.search(r"\b\d{1,2}\b", self.folded)):
             return "schedule"
         names_car = bool(u.ordinal or u.refers_back or u.brand_texts or (u.min_year and u.min_year == u.max_year))
+        names_car = names_car or (pending == "which_car" and bool(u.transmission or u.max_km or u.sort or u.features))
         new_search = any(getattr(u, k) is not None for k in ("body_type", "min_price", "max_price"))
         if pending in ("finance", "schedule", "which_car") and names_car and not new_search:
             return "schedule" if pending == "schedule" else "finance"
@@ -146,6 +151,10 @@ class _Planner:
             return "other"
         if intent == "finance" and self.topics and not (self.selected or self.shown or u.brand_texts or u.ordinal):
             return "other"  # "¿72 meses es lo máximo?": a question about the terms, no car to price yet
+        about_visits = {"opening-hours", "buy-online", "branches"} & set(self.topics)
+        if intent == "schedule" and about_visits and not (u.brand_texts or u.ordinal or u.customer_name):
+            if "opening-hours" in about_visits or not u.visit_when:
+                return "other"  # "¿cuál abre más temprano el domingo?", "¿me lo llevan a mi casa?": a question
         return intent
 
     def _car_in_focus(self) -> bool:
@@ -176,6 +185,7 @@ class _Planner:
         wants_car = (
             self.intent in ("finance", "schedule")
             or (u.compare and len(u.brand_texts) >= 2)
+            or (self.intent == "finance" and len(u.brand_texts) >= 2)
             or self.picks
             or asks_about_car
             or (u.haggle and self._car_in_focus())
@@ -191,7 +201,7 @@ class _Planner:
         self.out["selected"] = resolution.car
         if resolution.missing:
             self.out["notice"] = "reference_missing"
-        if u.compare and len(u.brand_texts) >= 2:
+        if (u.compare or self.intent == "finance") and len(u.brand_texts) >= 2:
             self.lookups = [self._lookup(i, "compare") for i in range(len(u.brand_texts))]
             self.steps |= {"normalize", "search", "finance"}
             self.out["selected"] = None
@@ -247,6 +257,8 @@ class _Planner:
         if self._feature_question():
             return False
         u = self.u
+        if self.state.get("pending") == "which_car" and self.shown and not (u.body_type or u.max_price or u.brand_texts):
+            return False  # "the automatic one" answering "¿cuál te interesa?"
         if u.haggle and self._car_in_focus() and not u.body_type:
             return False
         if u.monthly_payment is not None and self.intent == "finance":

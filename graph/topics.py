@@ -30,7 +30,7 @@ CAR_QUESTION_TOPICS = ("car-data",)
 
 
 FINANCE_POLICY = frozenset({"rates-terms", "financing-process", "down-payment"})
-HOURS_QUESTION = re.compile(r"\b(?:horario|horarios|abren|cierran|hours|open|close|closing)\b")
+HOURS_QUESTION = re.compile(r"\b(?:horario|horarios|abren|abre|abrir|cierran|cierra|hours|open|opens|close|closes|closing)\b")
 
 
 def _phrase_hit(text: str, kb: KnowledgeBase, sections: set[str]) -> bool:

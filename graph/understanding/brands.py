@@ -89,6 +89,8 @@ def _car_context(tokens: list[tuple[str, int, int]], first: int, last: int, lang
     prev = before[-1]
     if prev in places or (prev == "a" and lang_es) or any(w in place_verbs for w in before[-2:]):
         return False
+    if prev.isdigit() and 1 < int(prev) <= 20:
+        return True  # "¿tienen 3 versas?": a number of cars
     if prev in verbs:
         return True
     return prev in articles and len(before) >= 2 and before[-2] in verbs

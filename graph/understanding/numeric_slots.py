@@ -247,6 +247,12 @@ def _one_year_term(c: str, slots: dict[str, Any]) -> None:
         return
     if k.age_after.match(" ano" + c[match.end() :]) or k.age_before.search(c[: match.start()]):
         return
-    if re.search(r"\b(?:garantia|warranty)\b", c[max(0, match.start() - 30) : match.end() + 30]):
+    around = c[max(0, match.start() - 40) : match.end() + 40]
+    if re.search(r"\b(?:garantia|warranty)\b", around):
         return  # "garantía de un año" is a warranty, not a term
+    said_as_term = re.search(r"\ba\s+$", c[: match.start()]) or re.search(
+        r"\b(?:plazo|pag\w*|financ\w*|credito|mensual\w*|loan|pay\w*|term|over|monthly|meses|months)\b", around
+    )
+    if not said_as_term:
+        return  # "been living here for a year": no payment in sight
     slots["term_months"] = 18 if ("medio" in match.group(0) or "half" in match.group(0)) else 12

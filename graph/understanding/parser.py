@@ -38,7 +38,7 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
     for mention in mentions:  # numbers inside names ("CX-5", "Serie 3") are no budget; nor is the owned car's year
         end = mention.end
         if mention.owned:
-            year = re.match(r"[\s,]*(?:(?:modelo|del|de|model)\s+)?(?:19|20)\d\d\b", folded[mention.end :])
+            year = re.match(r"[\s,]*(?:(?:es|is|it's|its)\s+)?(?:(?:modelo|del|de|model)\s+)?(?:19|20)\d\d\b", folded[mention.end :])
             end = mention.end + (year.end() if year else 0)
             owned = owned or raw[mention.start : end].strip()
         masked = re.sub(r"[0-9]", " ", folded[mention.start : end]) if not mention.owned else " " * (end - mention.start)
@@ -84,6 +84,8 @@ def _bare_budget(canonical: str, nums: list, found: dict) -> None:
     if len(nums) != 1 or re.sub(r"[\d\s$.,k]", "", canonical.strip()):
         return
     value = nums[0].value
+    if found.get("min_year") is not None and found.get("min_year") == value:
+        return  # "2021" alone is a model year
     if found.get("max_price") is None and BARE_THOUSANDS[0] <= value <= BARE_THOUSANDS[1] and value == int(value):
         found["max_price"] = int(value * 1000)
 

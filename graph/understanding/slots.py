@@ -159,10 +159,12 @@ def customer_name(raw: str) -> str | None:
         if name:
             return name
     explicit = phrases_rx(cue("name.explicit"), suffix=r"[\s,:]+")
-    for match in explicit.finditer(folded):
+    position = 0
+    while (match := explicit.search(folded, position)) is not None:  # overlapping: "está a nombre de mi esposo X"
         name = _name_at(raw, match.end(), explicit=True)
         if name:
             return name
+        position = match.start() + 1
     soft = phrases_rx(cue("name.soft"), suffix=r"\s+")
     for match in soft.finditer(folded):
         name = _name_at(raw, match.end(), explicit=False)
