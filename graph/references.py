@@ -75,6 +75,17 @@ def has_all_wheel_drive(car: Mapping[str, Any]) -> bool:
     return bool(AWD_CODES.search(str(car.get("version", "")).upper()))
 
 
+SORT_KEYS = {"price_asc": "price", "price_desc": "price", "year_desc": "year", "km_asc": "km"}
+
+
+def tied_at_top(cars: Sequence[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    """The cars sharing the top value of an ordered list ("the newest": every 2023 car)."""
+    if not cars:
+        return []
+    key = SORT_KEYS.get(sort, "price")
+    return [c for c in cars if c.get(key) == cars[0].get(key)]
+
+
 def pick_by_order(cars: Sequence[dict[str, Any]], sort: str) -> dict[str, Any] | None:
     """The cheapest, most expensive, newest or lowest-mileage car of a list."""
     if not cars:

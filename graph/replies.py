@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from graph.handoff import outside_hours
 from graph.reply_parts import car_details, car_line, facts_text, day_text, describe_filters, join, money, number, title, when_text
-from graph.references import has_all_wheel_drive
+from graph.references import has_all_wheel_drive, tied_at_top
+from graph.tool_nodes import single_superlative
 from graph.state import State
 from tools.text import fold
 from prompts.replies import CAR_TRANSMISSION, FEATURE_NAMES, phrase, register
@@ -22,6 +23,10 @@ ReplyKind = Literal[
     "notice", "handoff", "knowledge", "unknown", "results", "no_results", "compare", "affordability", "financing",
     "financing_error", "visit", "car", "ask", "ask_needs", "greet", "thanks", "other", "misunderstood",
 ]  # fmt: skip
+
+
+NEXT_AFTER_TOP = 2
+"""After "the cheapest is…", the next cars in the same order."""
 
 
 @dataclass
@@ -260,11 +265,22 @@ def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
         reply.kind = "results"
         sort = outcome.get("sort") or "price_asc"
         total = outcome.get("total", len(cars))
-        asked_order = bool((state.get("understanding") or {}).get("sort"))
-        if sort != "price_asc" and len(state.get("searches") or []) == 1 and (total == 1 or asked_order) and not outcome.get("affordable"):
+        lists = [o for o in state.get("searches") or [] if o.get("purpose") == "list" and not o.get("skipped")]
+        tied = tied_at_top(cars, sort) if single_superlative(lists, state) else []
+        if len(tied) > 1:  # "the newest": all the cars of that year
+            reply.sections.append(say(f"superlative_many_{sort}", n=len(tied), year=tied[0]["year"], price=money(tied[0]["price"])))
+            reply.sections += [car_line(i, c, say.language) for i, c in enumerate(tied[:max_cars], 1)]
+            reply.question = say("q_results")
+            continue
+        if tied:
             top = cars[0]
             reply.sections.append(say("superlative_one", lead=say(f"superlative_{sort}"), name=title(top),
                                       version=top.get("version", "").strip(), km=f"{top['km']:,}", price=money(top["price"])))  # fmt: skip
+            if len(cars) > 1:  # what comes next in that order, for comparison
+                reply.sections.append(say("superlative_next"))
+                reply.sections += [car_line(i, c, say.language) for i, c in enumerate(cars[1:NEXT_AFTER_TOP + 1], 2)]
+            reply.question = say("q_car_details")
+            continue
         else:
             shown = cars[:max_cars]
             lead = _lead(sort, total, len(shown), outcome, say)

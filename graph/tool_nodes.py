@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.references import matches_attributes, pick_by_order
+from graph.references import matches_attributes, pick_by_order, tied_at_top
 from graph.routing import after
 from graph.state import State
 from graph.tool_calls import call_tool
@@ -140,6 +140,14 @@ def _run(
     return outcome, messages
 
 
+def single_superlative(lists: list[dict[str, Any]], state: State) -> bool:
+    """ "the cheapest car you have", "el más nuevo": one search asked in an order, answered with the car on top."""
+    u = state.get("understanding") or {}
+    if len(lists) != 1 or not lists[0].get("cars") or lists[0].get("affordable") or u.get("sort_plural"):
+        return False
+    return lists[0].get("sort", "price_asc") != "price_asc" or bool(u.get("sort"))
+
+
 def _near_above_wanted(outcome: dict[str, Any], state: State) -> bool:
     """An "around" budget ("alrededor de 250 mil") that finds only one or two cars also shows what is just above."""
     around = (state.get("preferences") or {}).get("around_price")
@@ -187,11 +195,12 @@ def _selection(outcomes: list[dict[str, Any]], state: State, context: Context) -
         for outcome in lists:
             shown += (outcome["cars"] + list(outcome.get("above") or [])) or outcome.get("alternatives") or []
         update["shown"] = shown
-        superlative = (
-            len(lists) == 1 and lists[0].get("sort", "price_asc") != "price_asc" and lists[0]["cars"]
-            and not lists[0].get("affordable")
-        )  # fmt: skip
-        update["selected"] = shown[0] if len(shown) == 1 or superlative else None
+        if single_superlative(lists, state):
+            tied = tied_at_top(lists[0]["cars"], lists[0].get("sort", "price_asc"))
+            update["shown"] = tied if len(tied) > 1 else shown  # "the newest": every car of the newest year
+            update["selected"] = tied[0] if len(tied) == 1 else None
+        else:
+            update["selected"] = shown[0] if len(shown) == 1 else None
     lookups = [o for o in outcomes if o.get("purpose") == "lookup" and not o.get("skipped")]
     if lookups:
         cars = lookups[0]["cars"] if lookups[0]["found"] else []

@@ -29,6 +29,7 @@ CAR_QUESTION_TOPICS = ("car-data",)
 """Topics that, with a car under discussion, are answered from its inventory record instead."""
 
 
+PAYMENT_WORDS = re.compile(r"\b(?:mensualidad|mensual|al mes|monthly|per month|a month|cuanto (?:sale|queda|quedaria|saldria|pagaria))\b")
 FINANCE_POLICY = frozenset({"rates-terms", "financing-process", "down-payment"})
 HOURS_QUESTION = re.compile(r"\b(?:horario|horarios|abren|abre|abrir|cierran|cierra|hours|open|opens|close|closes|closing)\b")
 
@@ -85,6 +86,9 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         hits.discard("car-data")  # "¿la garantía cubre la transmisión?" asks about the warranty
     if _calculation(understanding):
         hits.discard("down-payment")  # "a 36 meses dando 100 mil de enganche": a payment to compute, not a policy
+    names_a_car = understanding.sort or understanding.ordinal or understanding.refers_back or understanding.brand_texts
+    if names_a_car and (_calculation(understanding) or PAYMENT_WORDS.search(fold(text))):
+        hits -= FINANCE_POLICY - ({"down-payment"} if understanding.min_down_payment else set())  # its payment
     if understanding.down_payment_pct == 0:
         hits.add("down-payment")  # "¿y sin enganche?": the minimum, said plainly
     in_focus_car = state.get("selected") or len(state.get("shown") or []) == 1

@@ -138,7 +138,7 @@ def brand_mentions(raw: str, catalog: BrandCatalog | None, lang: str, context_mo
     folded = fold(raw)
     tokens = _words(folded)
     discussed = {compact(m) for m in context_models}
-    hits = [h if compact(h.target.model or "") not in discussed else _plain(h) for h in catalog.hits(raw)]
+    hits = [h if compact(h.target.model or h.target.make) not in discussed else _plain(h) for h in catalog.hits(raw)]
     sure = {h.target.make for h in hits if not h.target.everyday and h.target.method != "fuzzy"}
     sure_makes = {fold(m) for m in sure} | {
         tokens[h.first][0] for h in hits if h.target.model is None and not h.target.everyday

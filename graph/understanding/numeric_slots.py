@@ -159,9 +159,11 @@ def _money_kind(c: str, n: Num) -> str:
     before, after = _before(c, n), _after(c, n)
     if is_monthly(c, n):
         return "monthly"
+    if k.down_after.match(after):
+        return "down"  # "le doy 70 mil de enganche": the down payment, whatever verb comes before
     if k.offer_before.search(before) or k.offer_after.match(after):
         return "max"  # "te doy 580", "el spark en 130 y me lo llevo": an offer; shown what that amount buys
-    if k.down_before.search(before) or k.down_after.match(after):
+    if k.down_before.search(before):
         return "down"
     if is_price_claim(before):
         return "injection"

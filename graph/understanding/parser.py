@@ -57,6 +57,7 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
         features=slots.features(canonical),
         unsupported=slots.unsupported(canonical),
         sort=slots.sort_order(canonical),
+        sort_plural=slots.sort_plural(canonical),
         visit_action=intents.visit_action(canonical),
         **intents.flags(canonical),
     )

@@ -70,6 +70,9 @@ class Understanding(BaseModel):
         description="Superlative asked for: price_asc (cheapest), price_desc (most expensive), year_desc (newest), "
         "km_asc (lowest mileage).",
     )
+    sort_plural: bool = Field(
+        default=False, description="The superlative asks for a list ('las más económicas'), not the one car on top."
+    )
     course: Course | None = Field(
         default=None,
         description="Change of course: cheaper ('se sale de mi presupuesto'), more (other options), stretch "

@@ -104,6 +104,19 @@ def sort_order(c: str) -> str | None:
     return min(found)[1] if found else None
 
 
+PLURAL_SUPERLATIVE = re.compile(r"\b(?:los|las|unos|unas)\b|[oa]s\b|\b(?:ones|cars|autos|carros|coches|opciones|options)\b")
+
+
+def sort_plural(c: str) -> bool:
+    """ "las más económicas", "the cheapest cars": a list in that order, not the one car at the top."""
+    found = [m for phrases in cue("sort").values() if (m := phrases_rx(phrases).search(c))]
+    if not found:
+        return False
+    m = min(found, key=lambda m: m.start())
+    around = re.sub(r"\bmas\b", " ", c[max(0, m.start() - 5) : m.end() + 12])
+    return bool(PLURAL_SUPERLATIVE.search(around))
+
+
 @functools.lru_cache(maxsize=1)
 def _ordinal_rx() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     months = alternation(list(lexicon()["calendar"]["months"]["es"]) + list(lexicon()["calendar"]["months"]["en"]))
