@@ -48,7 +48,7 @@ PAYMENT_ASK = re.compile(
 """A question that asks for an amount; "¿el seguro va incluido en la mensualidad?" asks about insurance instead."""
 MISUNDERSTOOD_LIMIT = 2
 CAR_FILTERS = ("body_type", "min_price", "max_price", "min_year", "max_year", "max_km", "transmission", "bluetooth",
-               "car_play")  # fmt: skip
+               "car_play", "min_seats", "all_wheel_drive")  # fmt: skip
 
 
 def plan_turn(u: Understanding, text: str, state: State, context: Context, terms: FinancingTerms) -> dict[str, Any]:
@@ -338,6 +338,8 @@ class _Planner:
             self.prefs.pop("sort", None)  # a fresh request starts cheapest first; a change of budget keeps the order
         if len(mentions) > 1:
             self.lookups = [self._list_search(i) for i in mentions]
+        elif mentions and SOMETHING_ELSE.search(self.folded) and not u.compare:
+            self.lookups = [{**self._list_search(mentions[0]), "or_similar": True}]  # "¿tienen tsuru? o algo barato"
         elif len(u.body_types) > 1 and not mentions:
             self.lookups = [self._list_search(None, body) for body in u.body_types]
         else:
@@ -393,6 +395,8 @@ class _Planner:
         filters = {k: self.prefs[k] for k in CAR_FILTERS if self.prefs.get(k) not in (None, False)}
         if body:
             filters["body_type"] = body
+        if filters.get("body_type") != "suv":
+            filters.pop("min_seats", None)  # a minivan seats seven by nature; only SUVs say it in the version
         if index is None and not u.brand_texts:
             filters.update({k: self.prefs[k] for k in ("make", "model") if self.prefs.get(k)})
         spec: dict[str, Any] = {

@@ -23,6 +23,7 @@ CARRIED_SLOTS = (
     "transmission",
     "term_months",
     "monthly_payment",
+    "min_seats",
 )
 """Slots that, once said, stay until the customer changes them."""
 REFINEMENT = re.compile(r"^\W*(?:y|e|o|and|or|also|tambien|what about|how about|que tal|and in|y en|mejor)\b", re.I)
@@ -53,6 +54,8 @@ def merge_preferences(known: Preferences | dict[str, Any], understanding: Unders
     _budget(merged, u, state)
     for flag in u.features:
         merged[flag] = True
+    if u.all_wheel_drive and not u.asks_features:
+        merged["all_wheel_drive"] = True  # "busco una 4x4"
     if u.cash:
         merged["cash"] = True
     if u.customer_name:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.inventory import all_wheel_drive_of
 from tools.text import compact, fold
 
 ATTRIBUTE_KEYS = ("min_year", "max_year", "max_km", "body_type", "transmission")
@@ -67,12 +68,9 @@ def matches_attributes(car: Mapping[str, Any], wanted: Mapping[str, Any]) -> boo
     return not (wanted.get("transmission") and car.get("transmission") != wanted["transmission"])
 
 
-AWD_CODES = re.compile(r"\b(?:AWD|4X4|4WD|QUATTRO|4MOTION|XDRIVE|ALLGRIP|ALL4)\b")
-
-
 def has_all_wheel_drive(car: Mapping[str, Any]) -> bool:
-    """Whether the version code says all-wheel drive (AWD, 4X4, 4MOTION...)."""
-    return bool(AWD_CODES.search(str(car.get("version", "")).upper()))
+    """Whether the car's record (its version codes: AWD, 4X4, 4MOTION...) says all-wheel drive."""
+    return bool(car.get("all_wheel_drive")) or all_wheel_drive_of(str(car.get("version", "")))
 
 
 SORT_KEYS = {"price_asc": "price", "price_desc": "price", "year_desc": "year", "km_asc": "km"}

@@ -112,7 +112,9 @@ def describe_filters(filters: dict[str, Any], language: str, around: int | None 
         parts.append(words["max_year"].format(v=high))
     if filters.get("max_km") is not None:
         parts.append(words["max_km"].format(v=f"{filters['max_km']:,}"))
-    parts += [words[f] for f in ("bluetooth", "car_play") if filters.get(f)]
+    parts += [words[f] for f in ("bluetooth", "car_play", "all_wheel_drive") if filters.get(f)]
+    if filters.get("min_seats"):
+        parts.append(words["min_seats"].format(n=filters["min_seats"]))
     return (words["subject"].format(v=subject) if subject else "", (" " + " ".join(parts)) if parts else "")
 
 

@@ -35,6 +35,8 @@ class Preferences(TypedDict, total=False):
     transmission: str
     bluetooth: bool
     car_play: bool
+    min_seats: int
+    all_wheel_drive: bool
     sort: str
     term_months: int
     down_payment_pct: float

@@ -20,7 +20,8 @@ from graph.state import State
 from graph.tool_calls import call_tool
 from tools.toolkit import Toolkit
 
-RELAXABLE = ("min_price", "max_price", "min_year", "max_year", "max_km", "bluetooth", "car_play", "transmission")
+RELAXABLE = ("min_price", "max_price", "min_year", "max_year", "max_km", "bluetooth", "car_play", "transmission",
+             "min_seats", "all_wheel_drive")  # fmt: skip
 SEARCH_LIMIT = 12
 FEW_RESULTS = 3
 COMPARE_PER_MODEL = 2
@@ -91,6 +92,8 @@ def _filters(spec: dict[str, Any], brands: list[dict[str, Any]], state: State) -
     if index is None:
         return filters
     brand = brands[index] if index < len(brands) else {}
+    if spec.get("or_similar") and (brand.get("requested_model") or not brand.get("make")):
+        return {k: v for k, v in filters.items() if k not in ("make", "model")}  # not in stock: "or something" else
     if not brand.get("make"):
         return None
     filters["make"] = brand["make"]

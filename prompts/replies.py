@@ -320,6 +320,8 @@ CRITERIA: dict[str, dict[str, str]] = {
         "manual": "estándar",
         "bluetooth": "con Bluetooth",
         "car_play": "con CarPlay",
+        "all_wheel_drive": "con tracción integral",
+        "min_seats": "de {n} pasajeros o más",
         "subject": " de {v}",
     },
     "en": {
@@ -336,6 +338,8 @@ CRITERIA: dict[str, dict[str, str]] = {
         "manual": "manual",
         "bluetooth": "with Bluetooth",
         "car_play": "with CarPlay",
+        "all_wheel_drive": "with all-wheel drive",
+        "min_seats": "with {n} or more seats",
         "subject": " {v}",
     },
 }

@@ -55,6 +55,21 @@ def transmission_of(version: str) -> Transmission | None:
         return "manual"
     return None
 
+SEAT_CODES = re.compile(r"\b([2-9])\s*PAS(?:AJEROS|AJ|\.)?(?=\W|$)")
+AWD_CODES = ("AWD", "4X4", "4WD", "QUATTRO", "4MOTION", "XDRIVE", "ALLGRIP", "ALL4")
+
+
+def seats_of(version: str) -> int | None:
+    """Seats a version's codes state ("1.5 LT 7 PASAJEROS" → 7), or None."""
+    match = SEAT_CODES.search((version or "").upper())
+    return int(match.group(1)) if match else None
+
+
+def all_wheel_drive_of(version: str) -> bool:
+    """Whether a version's codes state all-wheel drive (AWD, 4X4, 4WD, 4MOTION...)."""
+    return bool(set(re.findall(r"[A-Z0-9]+", (version or "").upper())) & set(AWD_CODES))
+
+
 metadata = MetaData()
 
 vehicles = Table(
@@ -71,6 +86,8 @@ vehicles = Table(
     Column("bluetooth", Boolean, nullable=False, default=False),
     Column("car_play", Boolean, nullable=False, default=False),
     Column("transmission", String(16)),  # derived from the version's codes at load; NULL = not stated
+    Column("seats", Integer),  # derived from the version's codes ("7 PASAJEROS"); NULL = not stated
+    Column("all_wheel_drive", Boolean, nullable=False, default=False),  # AWD, 4X4, 4MOTION... in the version
     Column("length_mm", Integer),
     Column("width_mm", Integer),
     Column("height_mm", Integer),
@@ -98,6 +115,8 @@ class Vehicle:
     bluetooth: bool
     car_play: bool
     transmission: str | None = None
+    seats: int | None = None
+    all_wheel_drive: bool = False
 
     @property
     def title(self) -> str:
@@ -124,6 +143,8 @@ class SearchFilters:
     transmission: str | None = None
     bluetooth: bool | None = None
     car_play: bool | None = None
+    min_seats: int | None = None
+    all_wheel_drive: bool | None = None
     sort: str = "price_asc"
     limit: int = 5
 
@@ -168,6 +189,8 @@ def read_vehicles_csv(path: Path = DEFAULT_CSV) -> Iterator[dict[str, Any]]:
                 "bluetooth": row["bluetooth"].strip().lower() == "true",
                 "car_play": row["car_play"].strip().lower() == "true",
                 "transmission": transmission_of(row["version"]),
+                "seats": seats_of(row["version"]),
+                "all_wheel_drive": all_wheel_drive_of(row["version"]),
                 "length_mm": int(row["length_mm"]) if row.get("length_mm") else None,
                 "width_mm": int(row["width_mm"]) if row.get("width_mm") else None,
                 "height_mm": int(row["height_mm"]) if row.get("height_mm") else None,
@@ -243,9 +266,11 @@ class InventoryStore:
         conditions += [column >= v if op == ">=" else column <= v for column, op, v in bounds if v is not None]
         if filters.transmission:
             conditions.append(c.transmission == filters.transmission)
-        for flag in ("bluetooth", "car_play"):
+        for flag in ("bluetooth", "car_play", "all_wheel_drive"):
             if getattr(filters, flag):
                 conditions.append(c[flag].is_(True))
+        if filters.min_seats:
+            conditions.append(c.seats >= filters.min_seats)
         limit = max(1, min(filters.limit, MAX_LIMIT))
         order = {
             "price_asc": (c.price, c.stock_id),
@@ -279,6 +304,8 @@ _VEHICLE_COLUMNS = (
     vehicles.c.bluetooth,
     vehicles.c.car_play,
     vehicles.c.transmission,
+    vehicles.c.seats,
+    vehicles.c.all_wheel_drive,
 )
 
 
@@ -295,6 +322,8 @@ def _vehicle(row: Any) -> Vehicle:
         bluetooth=bool(row.bluetooth),
         car_play=bool(row.car_play),
         transmission=row.transmission,
+        seats=int(row.seats) if row.seats is not None else None,
+        all_wheel_drive=bool(row.all_wheel_drive),
     )
 
 

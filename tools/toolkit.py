@@ -77,13 +77,16 @@ class Toolkit:
         transmission: str | None = None,
         bluetooth: bool | None = None,
         car_play: bool | None = None,
+        min_seats: int | None = None,
+        all_wheel_drive: bool | None = None,
         sort: str = "price_asc",
         limit: int = 5,
     ) -> dict[str, Any]:
-        """Cars in stock matching every filter, in the order asked (cheapest first), with the total of matches."""
+        """Cars in stock matching every filter, in the order asked (cheapest first), with the total of matches.
+        Seats and all-wheel drive are read from the version codes ("7 PASAJEROS", "AWD")."""
         filters = SearchFilters(
             make, model, body_type, min_price, max_price, min_year, max_year, max_km, transmission, bluetooth,
-            car_play, sort, limit,
+            car_play, min_seats, all_wheel_drive, sort, limit,
         )  # fmt: skip
         try:
             return self.store.search(filters).as_dict()
@@ -309,8 +312,8 @@ class Toolkit:
             (self.normalize_brand, "Map a make/model as a customer wrote it ('Chebys', 'nisan') to the inventory's "
              "canonical make and model; make null with suggestions (or requested_model) when not in stock."),
             (self.search_inventory, "Search cars in stock (canonical make/model; body_type sedan, hatchback, suv, "
-             "pickup, minivan, coupe; transmission automatic/manual; prices in MXN; sort price_asc, price_desc, "
-             "year_desc, km_asc)."),
+             "pickup, minivan, coupe; transmission automatic/manual; min_seats and all_wheel_drive as the versions "
+             "state them; prices in MXN; sort price_asc, price_desc, year_desc, km_asc)."),
             (self.calculate_financing, f"Monthly payment of a car loan: price is the car's inventory price; "
              f"term_months one of {terms}; down payment as amount or percentage."),
             (self.max_price_for_payment, "The highest car price a monthly payment reaches with a down payment and "

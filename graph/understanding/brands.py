@@ -91,6 +91,8 @@ def _car_context(tokens: list[tuple[str, int, int]], first: int, last: int, lang
         return False
     if prev.isdigit() and 1 < int(prev) <= 20:
         return True  # "¿tienen 3 versas?": a number of cars
+    if prev in POSSESSIVES and lang_es == (prev in ("mi", "nuestro", "nuestra")):
+        return True  # "mi march es 2016": the customer's own car
     if prev in verbs:
         return True
     return prev in articles and len(before) >= 2 and before[-2] in verbs
@@ -160,6 +162,7 @@ def brand_mentions(raw: str, catalog: BrandCatalog | None, lang: str, context_mo
     return [Mention(m.start, m.end, m.text, m.owned or fold(m.text) in owned) for m in mentions]
 
 
+POSSESSIVES = frozenset({"mi", "nuestro", "nuestra", "my", "our"})
 PLACE_NOUNS = frozenset({"sucursal", "branch", "agencia", "tienda", "store", "location", "plaza", "patio"})
 
 

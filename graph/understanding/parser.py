@@ -56,11 +56,15 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
         all_wheel_drive=slots.all_wheel_drive(canonical),
         features=slots.features(canonical),
         unsupported=slots.unsupported(canonical),
+        min_seats=slots.min_seats(canonical),
         sort=slots.sort_order(canonical),
         sort_plural=slots.sort_plural(canonical),
         visit_action=intents.visit_action(canonical),
         **intents.flags(canonical),
     )
+    car_seats = re.search(r"\d\s*(?:pasajeros|asientos|lugares|plazas|seats|passengers|seater)", canonical)
+    if wanted and car_seats and found["body_type"] == "minivan" and not phrases_rx(cue("body.minivan")).search(canonical):
+        found.update(body_type=None, body_types=[])  # "la Captiva de 7 pasajeros": the seats describe that car
     injection = bool(found.pop("injection", False)) or bool(patterns_rx(cue("injection_patterns")).search(canonical))
     intent = intents.main_intent(canonical, found, visit is not None, bool(wanted))
     if found["sort"] and intent == "other":

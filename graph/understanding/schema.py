@@ -59,6 +59,7 @@ class Understanding(BaseModel):
     max_km: int | None = Field(default=None, description="Highest mileage in km accepted.")
     transmission: Transmission | None = Field(default=None, description="Transmission the customer requires.")
     all_wheel_drive: bool = Field(default=False, description="Asks for (or about) all-wheel drive / 4x4.")
+    min_seats: int | None = Field(default=None, description="Seats needed ('de 7 pasajeros', 'somos 6').")
     features: list[Feature] = Field(default_factory=list, description="Required equipment: bluetooth, car_play.")
     unsupported: list[Unsupported] = Field(
         default_factory=list,

@@ -17,7 +17,7 @@ MAX_NAME_WORDS = 5
 
 
 def _negated(c: str, start: int) -> bool:
-    neg = phrases_rx(cue("features.negated_before"), suffix=r"\s+(?:\w+\s+){0,2}$")
+    neg = phrases_rx(cue("features.negated_before"), suffix=r"\s+(?:\w+\s+){0,3}$")
     return bool(neg.search(c[max(0, start - 30) : start]))
 
 
@@ -53,9 +53,25 @@ def body_type(c: str) -> str | None:
         return None
     label = min(found)[2]
     generic = phrases_rx(cue("body.generic_suv"))
+    refused_van = any(_negated(c, m.start()) for m in phrases_rx(cue("body.minivan")).finditer(c))
+    if refused_van and label in ("seats", "suv"):
+        return "suv"  # "una camioneta de 7 pasajeros, no le gustan las minivans"
     if label == "seats" or (label == "suv" and generic.search(c) and any(f[2] == "seats" for f in found)):
         return "minivan"
     return label
+
+
+SEATS = re.compile(
+    r"\b(?:([6-9])\s*(?:pasajeros|asientos|lugares|plazas|seats|passengers|seater)|"
+    r"(?:somos|we are|family of|familia de)\s+([6-9])\b)"
+)
+"""Six seats or more: five is every car's, and a third row is what the version codes say ("7 PASAJEROS")."""
+
+
+def min_seats(c: str) -> int | None:
+    """ "de 7 pasajeros", "somos 6": the seats needed (the version codes say how many a car has)."""
+    m = SEATS.search(c)
+    return int(m.group(1) or m.group(2)) if m else None
 
 
 def transmission(c: str) -> str | None:
