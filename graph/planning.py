@@ -71,12 +71,21 @@ class _Planner:
         self.lookups: list[dict[str, Any]] = []
         self.out: dict[str, Any] = {"pending": None}
         self.topics = [t for t in u.topics if t != "unknown"]
-        if state.get("pending") == "visit_name" and u.customer_name is None and not (_has_slots(u) or u.visit_when) and (
+        if state.get("pending") in ("visit_name", "visit_lookup") and u.customer_name is None and not (_has_slots(u) or u.visit_when) and (
             _looks_like_a_name(text)
         ):
             name = text.strip().rstrip(".")
             self.u = u = u.model_copy(update={"customer_name": name.title() if name.islower() else name})
             self.prefs["customer_name"] = self.u.customer_name
+        asked_down = state.get("pending") == "finance" and state.get("selected")
+        if asked_down and u.max_price is not None and u.down_payment is None and not (u.brand_texts or u.body_type):
+            self.u = self.u.model_copy(update={"down_payment": u.max_price, "max_price": None, "intent": "finance"})
+            self.prefs["down_payment"] = u.max_price  # "40 mil a 60 meses" answering "¿con cuánto de enganche?"
+            self.prefs.pop("down_payment_pct", None)
+            if (state.get("preferences") or {}).get("max_price") != u.max_price:
+                self.prefs["max_price"] = (state.get("preferences") or {}).get("max_price")
+                if self.prefs["max_price"] is None:
+                    self.prefs.pop("max_price")
         if state.get("pending") == "visit_hour" and not self.u.visit_when:
             hour = re.match(r"^\W*(\d{1,2})(?::(\d{2}))?\s*(am|pm|hrs?)?\b", text.strip(), re.I)
             if hour and 1 <= int(hour.group(1)) <= 23:  # "11, Brenda Castillo" answering "¿a qué hora?"
@@ -102,7 +111,12 @@ class _Planner:
         if self.intent == "schedule":
             has_car = self.out.get("selected") is not None or bool(self.lookups)
             plan_visit(u, self.prefs, self.state, self.context, self.notes, self.out, self.plan, self.steps, has_car)
-        if u.visit_action or self.plan.get("visit_action") or (u.customer_name and booking and self.intent != "schedule"):
+        if u.visit_action == "status" and not (u.customer_name or self.prefs.get("customer_name") or booking):
+            self.out["pending"] = "visit_lookup"  # "ayer agendé una cita, ¿a qué hora era?": whose name, first
+        elif self.state.get("pending") == "visit_lookup" and u.customer_name and not booking:
+            self.plan["visit_action"] = "status"  # the name to look the visit up by
+            self.steps.add("visits")
+        elif u.visit_action or self.plan.get("visit_action") or (u.customer_name and booking and self.intent != "schedule"):
             self.steps.add("visits")
         self._searches()
         self._knowledge()
@@ -173,7 +187,9 @@ class _Planner:
             u.brand_texts or self.topics or u.visit_when
         ) and not (u.body_type or u.max_price)
         asks_about_car = asks_about_car or bool(u.asks_features and not self.new_search)
-        if of_those and self.shown and (u.body_type or u.transmission or u.features or u.max_km or u.min_year or u.all_wheel_drive):
+        if of_those and self.shown and not u.asks_features and (
+            u.body_type or u.transmission or u.features or u.max_km or u.min_year or u.all_wheel_drive
+        ):
             wanted = {**attributes_of(u.model_dump()), **{f: True for f in u.features}}
             if u.all_wheel_drive:
                 wanted["all_wheel_drive"] = True

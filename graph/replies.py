@@ -64,7 +64,8 @@ def compose(state: State, max_cars: int = 5, now: Any = None) -> Reply:
         return reply
     understanding = state.get("understanding") or {}
     plan = state.get("plan") or {}
-    if understanding.get("customer_name") and not (state.get("visit") or {}).get("visit_id"):
+    looked_up = (state.get("visit") or {}).get("action") == "status"
+    if understanding.get("customer_name") and not (state.get("visit") or {}).get("visit_id") and not looked_up:
         reply.sections.append(say("nice_to_meet", name=understanding["customer_name"]))
     _knowledge(state, reply, say)
     if plan.get("handoff_reason"):
@@ -464,13 +465,15 @@ def _visit(state: State, reply: Reply, say: _Writer) -> None:
         if not found:
             name = (state.get("understanding") or {}).get("customer_name")
             reply.sections.append(say("visit_none_named", name=name) if name else say("visit_none"))
-            reply.question = say("q_which_car_visit")
+            reply.question = say("q_book_instead")
             return
         booked = found[0]
         booked_when = when_text(booked.get("when_iso"), say.language, booked.get("when"))
         key = "visit_named" if action == "name" else "visit_status" if booked.get("when_iso") else "visit_status_undated"
-        reply.sections.append(say(key, car=booked["car"], when=booked_when, visit_id=booked["visit_id"],
-                                  name=booked.get("customer_name") or ""))  # fmt: skip
+        name = booked.get("customer_name") or ""
+        under = (" under " if say.language == "en" else " a nombre de ") + name if name else ""
+        reply.sections.append(say(key, car=booked["car"], when=booked_when, visit_id=booked["visit_id"], name=name,
+                                  under=under))  # fmt: skip
         reply.question = say("q_visit_booked")
 
 
@@ -566,6 +569,9 @@ def _asks(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
     elif pending == "schedule" and not state.get("visit"):
         reply.kind = "ask" if reply.kind == "other" else reply.kind
         reply.question = say("q_when", car=title(car)) if car else say("q_which_car_visit")
+    elif pending == "visit_lookup":
+        reply.kind = "ask"
+        reply.question = say("q_visit_lookup_name")
     elif pending == "visit_name" and not state.get("visit") and plan.get("visit_at") and car:
         reply.kind = "ask"
         reply.question = say("q_visit_name_for", car=title(car), when=when_text(plan["visit_at"], say.language))

@@ -14,7 +14,7 @@ from typing_extensions import TypedDict
 
 Step = Literal["handoff", "knowledge", "normalize", "afford", "search", "finance", "schedule", "visits"]
 """The work a turn can need, in the order it is done (the agenda)."""
-PendingAction = Literal["finance", "schedule", "which_car", "visit_hour", "visit_name", "advisor"]
+PendingAction = Literal["finance", "schedule", "which_car", "visit_hour", "visit_name", "visit_lookup", "advisor"]
 """A question of ours the next message may answer."""
 Notice = Literal["empty", "injection", "reference_missing"]
 """A reply decided in consult, without any tool."""

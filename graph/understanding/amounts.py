@@ -216,6 +216,8 @@ def term_months(c: str, n: Num) -> int | None:
     before, after = _before(c, n), _after(c, n)
     if k.age_after.match(after) or k.age_before.search(before):
         return None
+    if re.match(r"^\s*(?:meses|months?)\s+(?:al|a|per|por|each|every|cada|de\s+cada)\s+(?:ano|year)\b", after):
+        return None  # "6 meses al año", "6 months a year": how often, not a term
     years = k.years_after.match(after)
     if years:
         return round((n.value + (0.5 if years.group(1) else 0)) * 12)

@@ -100,22 +100,27 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     }
 
 
-GAP = re.compile(r"^[\s,.?!]*(?:(?:y|o|or|and|a|at|,|like|tipo|como)\s+)?[\s,]*$")
+GAP = re.compile(r"^[\s,.?!]*(?:\d{1,2}\s+)?(?:(?:y|o|or|and|a|at|,|like|tipo|como)\s+)?[\s,]*$")
+"""What may separate the parts of one visit time ("el martes 1 a las 9:30", "mañana, como a las 4")."""
 
 
 def visit_span(raw: str, folded: str) -> str | None:
-    """The first date/time expression as written ('mañana a las 10', 'el viernes a las 5 pm')."""
+    """The visit time as written ('mañana a las 10', 'el viernes a las 5 pm'): of several ("mañana no puedo, mejor el
+    sábado a las 11"), the most complete one, the last on a tie."""
     p = _patterns()
     keys = ("day", "date", "clock", "part", "same")
     spans = sorted((m.start(), m.end()) for key in keys for m in p[key].finditer(folded))
     if not spans:
         return None
-    start, end = spans[0]
+    clusters: list[list[tuple[int, int]]] = [[spans[0]]]
     for s, e in spans[1:]:
-        if s <= end or GAP.match(folded[end:s]):
-            end = max(end, e)
+        last_end = max(end for _, end in clusters[-1])
+        if s <= last_end or GAP.match(folded[last_end:s]):
+            clusters[-1].append((s, e))
         else:
-            break
+            clusters.append([(s, e)])
+    best = max(reversed(clusters), key=len)  # the most parts; max() keeps the first of equals: the last said
+    start, end = best[0][0], max(e for _, e in best)
     return raw[start:end].strip(" ,") or None
 
 
@@ -188,7 +193,8 @@ def _hour(text: str) -> time | None:
         minute = 30
     elif re.search(r"\by\s+cuarto\b", words):
         minute = 15
-    if re.search(r"p\.?\s?m\b|\b(?:tarde|noche|afternoon|evening)\b", words) and hour < 12:
+    evening = re.search(r"\b(?:tonight|esta\s+noche|en\s+la\s+(?:tarde|noche)|por\s+la\s+(?:tarde|noche)|after\s+work)\b", text)
+    if (re.search(r"p\.?\s?m\b|\b(?:tarde|noche|afternoon|evening)\b", words) or evening) and hour < 12:
         hour += 12
     elif not re.search(r"a\.?\s?m\b|\b(?:manana|morning)\b", words) and 1 <= hour <= 7:
         hour += 12  # "a las 5": nobody visits a dealer at five in the morning

@@ -43,6 +43,9 @@ def numeric_slots(c: str, nums: list[Num], lang: str) -> dict[str, Any]:
         i += _classify(c, nums, i, lang, slots)
     if "term_months" not in slots:
         _one_year_term(c, slots)
+    savings = re.search(r"\b(?:ahorrad[oa]s?|juntad[oa]s?|de ahorros?|saved( up)?|in savings)\b", c)
+    if savings and slots.get("monthly_payment") and slots.get("max_price") and "down_payment" not in slots:
+        slots["down_payment"] = slots.pop("max_price")  # "tengo 30 mil ahorrados y puedo pagar 3 mil al mes"
     k = cues()
     if "down_payment_pct" not in slots and "down_payment" not in slots and k.no_down.search(c):
         slots["down_payment_pct"] = 0.0
@@ -154,11 +157,13 @@ def _set_percent(c: str, n: Num, slots: dict[str, Any]) -> None:
 
 
 def _money_kind(c: str, n: Num) -> str:
-    """What a money amount is: monthly, down, injection, around, max or min."""
+    """What a money amount is: monthly, down, injection, around, max, min, or seen (a price the customer saw)."""
     k = cues()
     before, after = _before(c, n), _after(c, n)
     if is_monthly(c, n):
         return "monthly"
+    if phrases_rx(cue("money.seen_before"), suffix=r"\s*\$?\s*$").search(before):
+        return "seen"  # "listed at 260k on your site": what they saw, not a budget; the record says the price
     if k.down_after.match(after):
         return "down"  # "le doy 70 mil de enganche": the down payment, whatever verb comes before
     if k.offer_before.search(before) or k.offer_after.match(after):
@@ -249,6 +254,8 @@ def _one_year_term(c: str, slots: dict[str, Any]) -> None:
         return
     if k.age_after.match(" ano" + c[match.end() :]) or k.age_before.search(c[: match.start()]):
         return
+    if re.search(r"(?:meses|months?)\s+$", c[: match.start()]):
+        return  # "6 months a year": how often, not a term
     around = c[max(0, match.start() - 40) : match.end() + 40]
     if re.search(r"\b(?:garantia|warranty)\b", around):
         return  # "garantía de un año" is a warranty, not a term

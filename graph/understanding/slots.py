@@ -120,7 +120,7 @@ def sort_order(c: str) -> str | None:
     return min(found)[1] if found else None
 
 
-PLURAL_SUPERLATIVE = re.compile(r"\b(?:los|las|unos|unas)\b|[oa]s\b|\b(?:ones|cars|autos|carros|coches|opciones|options)\b")
+PLURAL_SUPERLATIVE = re.compile(r"\b(?:los|las|unos|unas)\b|\b\w{3,}[oa]s\b|\b(?:ones|cars|autos|carros|coches|opciones|options)\b")
 
 
 def sort_plural(c: str) -> bool:
