@@ -159,6 +159,8 @@ class _Planner:
     def _question_only(self, intent: str) -> str:
         """ "¿manejan crédito? ¿qué papeles piden?": a question about the dealer, not a payment of some car."""
         u = self.u
+        if u.haggle and intent == "finance" and not (u.term_months or u.monthly_payment):
+            return "search"  # "te doy mi Aveo más 150 mil y quedamos": an offer, answered with the fixed price
         amounts = u.term_months or u.down_payment or u.down_payment_pct or u.monthly_payment or u.min_down_payment
         asks_payment = amounts or PAYMENT_ASK.search(self.folded)
         if intent == "finance" and self.topics and not asks_payment:

@@ -17,6 +17,8 @@ from graph.understanding.vocab import alternation, cue, patterns_rx
 
 MIN_MONEY = 1000
 MIN_BARE_MONEY = 10_000
+TERM_MONTHS = (12, 18, 24, 36, 48, 60, 72, 84, 96)
+"""Month counts that, after "a", are a term even without the word "meses"."""
 MAX_MONTHLY = 100_000
 """No one pays this much a month for a used car: "pagar 380 mil" is a price unless "al mes" says otherwise."""
 MAX_MONEY = 100_000_000
@@ -227,6 +229,10 @@ def term_months(c: str, n: Num) -> int | None:
         return round(n.value) if n.value >= 6 and n.value == int(n.value) else None
     if k.plazo_before.search(before) and n.value == int(n.value):
         return round(n.value * 12) if n.value <= 10 else round(n.value)
+    if re.search(r"\ba\s*$", before) and n.value in TERM_MONTHS and not has_money_mark(c, n):
+        return round(n.value)  # "¿y a 72?", "cuánto al mes a 48": a term in months
+    if re.search(r"^\W*(?:y\s+)?a\s*$", before) and 1 <= n.value <= 10 and re.match(r"^\s*\??\s*$", after):
+        return round(n.value * 12)  # "¿y a 6?" alone: years
     return None
 
 

@@ -160,12 +160,19 @@ def _money_kind(c: str, n: Num) -> str:
     """What a money amount is: monthly, down, injection, around, max, min, or seen (a price the customer saw)."""
     k = cues()
     before, after = _before(c, n), _after(c, n)
+    if k.down_after.match(after) and not k.monthly_after.match(after):
+        return "down"  # "puedo pagar 6 mil al mes y tengo 40 mil pal enganche": that 40 is the down payment
     if is_monthly(c, n):
         return "monthly"
+    if re.match(r"^\s*(?:de\s+descuento|off|discount)\b", after):
+        return "discount"  # "¿ni 5 mil de descuento?": no budget
     if phrases_rx(cue("money.seen_before"), suffix=r"\s*\$?\s*$").search(before):
         return "seen"  # "listed at 260k on your site": what they saw, not a budget; the record says the price
     if k.down_after.match(after):
         return "down"  # "le doy 70 mil de enganche": the down payment, whatever verb comes before
+    payment_talk = re.search(r"\b(?:meses|months?|anos|years?|al mes|mensual\w*|monthly|a month|cuanto|how much)\b", c)
+    if payment_talk and re.search(r"\b(?:con|dando|poniendo|with|putting)\s*\$?\s*$", before):
+        return "down"  # "a 60 meses con 70 mil": the down payment of that payment
     if k.offer_before.search(before) or k.offer_after.match(after):
         return "max"  # "te doy 580", "el spark en 130 y me lo llevo": an offer; shown what that amount buys
     if k.down_before.search(before):

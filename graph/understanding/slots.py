@@ -141,7 +141,7 @@ def _ordinal_rx() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         rf"(?<![\d.,])([1-9])\s?{suffixes}\b(?!\s*(?:mano|hand|owner|dueno|vez|time|de\s+{months}|of\s+{months}))"
     )
     number = re.compile(
-        r"(?:" + alternation(cue("ordinal.number_before")) + r"\s*#?\s*|#\s*|(?<!\ba\s)\b(?:el|la)\s+)(10|[1-9])\b"
+        r"(?:" + alternation(cue("ordinal.number_before")) + r"\s*#?\s*|#\s*|(?<!\ba\s)(?<!\bcon\s)(?<!\bdando\s)\b(?:el|la)\s+)(10|[1-9])\b"
         rf"(?!\s*(?:de\s+{months}|%|mil\b|k\b|anos?|years?|meses|months?|km|pm|am|hrs?|:|[.,]\d|personas|pasajeros))"
     )
     words = re.compile(r"\b(" + "|".join(map(str, lexicon()["ordinals"])) + r")\b")
