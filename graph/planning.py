@@ -77,7 +77,8 @@ class _Planner:
             name = text.strip().rstrip(".")
             self.u = u = u.model_copy(update={"customer_name": name.title() if name.islower() else name})
             self.prefs["customer_name"] = self.u.customer_name
-        asked_down = state.get("pending") == "finance" and state.get("selected")
+        last_quote = bool(state.get("financing")) and re.match(r"^\W*(?:y\s+)?(?:con|dando|with)\b", self.folded)
+        asked_down = (state.get("pending") == "finance" or last_quote) and state.get("selected")
         if asked_down and u.max_price is not None and u.down_payment is None and not (u.brand_texts or u.body_type):
             self.u = self.u.model_copy(update={"down_payment": u.max_price, "max_price": None, "intent": "finance"})
             self.prefs["down_payment"] = u.max_price  # "40 mil a 60 meses" answering "¿con cuánto de enganche?"
@@ -101,6 +102,13 @@ class _Planner:
             self.intent = "other" if self.intent in ("search", "finance") else self.intent  # selling, not buying
         if u.term_months is not None and u.term_months not in self.terms.allowed_terms:
             self.notes.append(f"term:{u.term_months}")
+            nearest = min(self.terms.allowed_terms, key=lambda t: abs(t - int(u.term_months or 0)))
+            quoted = {int(p.get("term_months") or 0) for p in self.state.get("financing") or [] if "error" not in p}
+            if self.selected and nearest not in quoted and abs(nearest - int(u.term_months)) <= 60:
+                self.u = u = u.model_copy(update={"term_months": nearest})  # "¿a 10 años?": the longest we do
+                self.prefs["term_months"] = nearest
+            else:
+                self.u = u = u.model_copy(update={"term_months": None})
         self._car()
         self._finance()
         booking = self.state.get("booking")

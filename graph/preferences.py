@@ -27,6 +27,10 @@ CARRIED_SLOTS = (
 )
 """Slots that, once said, stay until the customer changes them."""
 REFINEMENT = re.compile(r"^\W*(?:y|e|o|and|or|also|tambien|what about|how about|que tal|and in|y en|mejor)\b", re.I)
+ANY_MAKE = re.compile(
+    r"\b(?:olvida|olvidate\s+de|forget(?:\s+about)?|cualquier\s+marca|de\s+cualquier\s+marca|any\s+(?:brand|make)|"
+    r"otra\s+marca|another\s+(?:brand|make)|cualquier(?:a)?\s+(?:hatch|sedan|suv|camioneta|auto|carro|pickup|troca))\b"
+)
 SAME_MAKE = re.compile(r"\b(?:misma\s+marca|mismo\s+fabricante|same\s+(?:brand|make))\b")
 CURRENT_YEAR_FLOOR = 1990
 
@@ -41,6 +45,9 @@ def merge_preferences(known: Preferences | dict[str, Any], understanding: Unders
     merged: dict[str, Any] = dict(known)
     refines = is_refinement(text)
     u = understanding
+    if ANY_MAKE.search(fold(text)) and not u.brand_texts:
+        merged.pop("make", None)  # "olvida Kia, enséñame cualquier hatch": every make
+        merged.pop("model", None)
     if u.body_type is not None and not u.brand_texts and not refines and not SAME_MAKE.search(fold(text)):
         merged.pop("make", None)  # a body type asked for afresh searches every make; "¿y en SUV?" refines
         merged.pop("model", None)

@@ -67,7 +67,8 @@ def compose(state: State, max_cars: int = 5, now: Any = None) -> Reply:
     looked_up = (state.get("visit") or {}).get("action") == "status"
     if understanding.get("customer_name") and not (state.get("visit") or {}).get("visit_id") and not looked_up:
         reply.sections.append(say("nice_to_meet", name=understanding["customer_name"]))
-    _knowledge(state, reply, say)
+    if plan.get("handoff_reason") != "complaint":  # a complaint gets the apology and the person, nothing else
+        _knowledge(state, reply, say)
     if plan.get("handoff_reason"):
         _handoff(state, reply, say, now)
         return reply
@@ -107,6 +108,8 @@ def _knowledge(state: State, reply: Reply, say: _Writer) -> None:
     repeated = set((state.get("plan") or {}).get("repeat_topics") or [])
     for answer in answers:
         said = answer.get("answer") or answer.get("text", "")
+        if found.get("place") and answer.get("id") == "branches" and found.get("branches"):
+            continue  # "¿tienen sucursal en Monterrey?": the branches there, below, not the whole list
         if answer.get("id") in repeated and answer.get("details") and _closer(state, answer["details"], said):
             said = answer["details"]  # asked again, about what the rest of the section says
         reply.sections.append(register(said, say.formal))
@@ -548,7 +551,7 @@ def _feature_answers(car: dict[str, Any], asked: list[str], understanding: dict[
             name = CAR_TRANSMISSION[say.language][car["transmission"]]
             wanted = understanding.get("transmission")
             key = "transmission_other" if wanted and wanted != car["transmission"] else "transmission_known"
-            said.append(say(key, car=title(car), transmission=name))
+            said.append(say(key, car=title(car), transmission=name, price=money(car["price"])))
         else:
             said.append(say("transmission_unknown", car=title(car), version=car.get("version", "")))
     return said

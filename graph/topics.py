@@ -82,7 +82,7 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         hits.add("certification")  # "¿cómo sé que no me venden uno chocado?": how every car is checked
     elif understanding.unsupported and is_question(text):
         hits.add("car-data")  # colour, fuel, history, accidents: not in the data, said plainly
-    elif len(hits) > 1:
+    elif len(hits) > 1 and not (state.get("selected") or len(state.get("shown") or []) == 1):
         hits.discard("car-data")  # "¿la garantía cubre la transmisión?" asks about the warranty
     if _calculation(understanding):
         hits.discard("down-payment")  # "a 36 meses dando 100 mil de enganche": a payment to compute, not a policy

@@ -72,8 +72,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "awd_unknown": "La versión del {car} ({version}) no indica tracción integral; un asesor [[te|le]] lo confirma.",
         "feature_no": "El {car} no trae {feature}.",
         "feature_instead": "Sí trae {feature}.",
-        "transmission_known": "Sí, el {car} es {transmission} (su versión lo indica).",
-        "transmission_other": "No, el {car} es {transmission}.",
+        "transmission_known": "Sí, el {car} ({price}) es {transmission} (su versión lo indica).",
+        "transmission_other": "No, el {car} ({price}) es {transmission}.",
         "transmission_unknown": "La versión del {car} ({version}) no indica la transmisión; un asesor [[te la|se la]] confirma.",
         "which_car_of": "Tengo {count} que coinciden:",
         "lookup_missing": "No tengo {wanted}; de ese modelo tengo:",
@@ -218,8 +218,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "awd_unknown": "The {car}'s version ({version}) doesn't state all-wheel drive; an advisor can confirm it.",
         "feature_no": "The {car} doesn't have {feature}.",
         "feature_instead": "It does have {feature}.",
-        "transmission_known": "Yes, the {car} is {transmission} (its version says so).",
-        "transmission_other": "No, the {car} is {transmission}.",
+        "transmission_known": "Yes, the {car} ({price}) is {transmission} (its version says so).",
+        "transmission_other": "No, the {car} ({price}) is {transmission}.",
         "transmission_unknown": "The {car}'s version ({version}) doesn't state the transmission; an advisor can confirm it.",
         "which_car_of": "I have {count} that match:",
         "lookup_missing": "I don't have {wanted}; of that model I have:",
@@ -379,7 +379,7 @@ def version_facts(version: str, language: str) -> list[str]:
 
 
 FEATURE_NAMES = {"es": {"bluetooth": "Bluetooth", "car_play": "CarPlay"}, "en": {"bluetooth": "Bluetooth", "car_play": "CarPlay"}}
-CAR_TRANSMISSION = {"es": {"automatic": "automático", "manual": "estándar"}, "en": {"automatic": "automatic", "manual": "manual"}}
+CAR_TRANSMISSION = {"es": {"automatic": "automático", "manual": "estándar (manual)"}, "en": {"automatic": "automatic", "manual": "manual"}}
 """The transmission said of a car ("el March es automático")."""
 TRANSMISSION_NAMES = {"es": {"automatic": "automática", "manual": "estándar"}, "en": {"automatic": "automatic", "manual": "manual"}}
 

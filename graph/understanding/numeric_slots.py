@@ -103,6 +103,8 @@ def _is_thousands(c: str, n: Num) -> bool:
         return False
     k = cues()
     before, after = _before(c, n), _after(c, n)
+    if re.match(r"^\s*(?:varos|baros|lucas|bolas|de\s+lana)\b", after):
+        return True  # "traigo como 200 varos": two hundred thousand, in slang
     if k.money_after.match(after) or k.km_after.match(after):
         return False
     if k.offer_after.match(after) or k.down_after.match(after):
@@ -200,7 +202,7 @@ def _money_kind(c: str, n: Num) -> str:
 
 def _is_token_price(c: str, n: Num) -> bool:
     """A tiny amount written as money ('1 peso', '$1'): no car costs that, so it is price manipulation."""
-    return 0 <= n.value < MIN_MONEY and has_money_mark(c, n) and not is_monthly(c, n)
+    return 0 <= n.value < MIN_MONEY and has_money_mark(c, n) and not is_monthly(c, n) and not _is_thousands(c, n)
 
 
 def _set_money(c: str, n: Num, slots: dict[str, Any]) -> None:
