@@ -132,6 +132,10 @@ class _Planner:
         self.plan.setdefault("topics", self.topics)
         if any(n.startswith(("rejected:", "term:")) for n in self.notes):
             self.plan["terms"] = {"allowed": list(self.terms.allowed_terms), "min_down_pct": float(self.terms.min_down_payment_pct)}
+        if any(n.startswith("term:") for n in self.notes) and "rates-terms" not in self.plan.get("topics", []):
+            self.plan["topics"] = [*self.plan.get("topics", []), "rates-terms"]  # the terms we do, for the record
+            self.plan["quiet_topics"] = [*self.plan.get("quiet_topics", []), "rates-terms"]
+            self.steps.add("knowledge")
         self.out.update(
             agenda=[s for s in STEP_ORDER if s in self.steps],
             lookups=self.lookups,
@@ -411,8 +415,15 @@ class _Planner:
     # ------------------------------------------------------------------------------------------ searches
 
     def _lookup(self, index: int, purpose: str) -> dict[str, Any]:
-        """Find the car named ("la Captur 2019"): its model (from normalize) plus every attribute given."""
+        """Find the car named ("la Captur 2019"): its model (from normalize) plus every attribute given; in a
+        comparison, a year written right after one of the models is that model's ("el corolla o el mazda 3 2021")."""
         attributes = attributes_of(self.u.model_dump()) if index == 0 or purpose == "lookup" else {}
+        if purpose == "compare":
+            attributes = {k: v for k, v in attributes.items() if k not in ("min_year", "max_year")}
+            mention = self.u.brand_texts[index] if index < len(self.u.brand_texts) else ""
+            year = re.search(re.escape(fold(mention)) + r"\W{0,3}((?:19|20)\d\d)\b", self.folded) if mention else None
+            if year:
+                attributes.update(min_year=int(year.group(1)), max_year=int(year.group(1)))
         return {"mention": index, "filters": attributes, "sort": self.u.sort or "price_asc", "purpose": purpose}
 
     def _list_search(self, index: int | None, body: str | None = None) -> dict[str, Any]:

@@ -179,7 +179,11 @@ def _relaxed(filters: dict[str, Any], budget_first: bool = False, fresh: Sequenc
     requirement just added to a model the customer asked about earlier keeps the requirement and drops the model
     ("¿es estándar? lo quiero automático": automatics)."""
     if fresh and "make" in filters:
-        return {k: v for k, v in filters.items() if k not in ("make", "model")}
+        relaxed = {k: v for k, v in filters.items() if k not in ("make", "model")}
+        if relaxed.get("min_year") is not None and relaxed.get("min_year") == relaxed.get("max_year"):
+            relaxed.pop("min_year")  # the year described that model
+            relaxed.pop("max_year")
+        return relaxed
     budget = {k: v for k, v in filters.items() if k in ("min_price", "max_price")}
     if budget_first and budget and budget != filters:
         return budget

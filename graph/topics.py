@@ -23,7 +23,8 @@ QUESTION = re.compile(
     r"manejan|hacen|dan|venden|what|how|when|where|which|can|do|does|is|are|will|would)\b|"
     r"\b(?:quisiera saber|quiero saber|me (?:puede|podria|puedes|podrias) (?:decir|confirmar|explicar)|"
     r"(?:me )?(?:gustaria|interesa) saber|saber si|i'?d like to know|i would like to know|i wonder|wondering|"
-    r"could you (?:tell|confirm)|can you (?:tell|confirm)|do you know)\b"
+    r"could you (?:tell|confirm)|can you (?:tell|confirm)|do you know|como le hago|como hago|como puedo|"
+    r"how do i|how can i|what do i need)\b"
 )
 CAR_QUESTION_TOPICS = ("car-data",)
 """Topics that, with a car under discussion, are answered from its inventory record instead."""
@@ -80,7 +81,7 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
     in_focus = bool(state.get("selected") or len(state.get("shown") or []) == 1 or understanding.brand_texts)
     if set(understanding.unsupported) <= {"accidents", "service_history"} and understanding.unsupported and not in_focus:
         hits.add("certification")  # "¿cómo sé que no me venden uno chocado?": how every car is checked
-    elif understanding.unsupported and is_question(text):
+    elif understanding.unsupported:
         hits.add("car-data")  # colour, fuel, history, accidents: not in the data, said plainly
     elif len(hits) > 1 and not (state.get("selected") or len(state.get("shown") or []) == 1):
         hits.discard("car-data")  # "¿la garantía cubre la transmisión?" asks about the warranty
@@ -97,7 +98,7 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
     if (understanding.intent == "schedule" or understanding.visit_when) and not HOURS_QUESTION.search(fold(text)):
         hits.discard("opening-hours")  # "el sábado en la mañana" books a visit; it does not ask our hours
     short = len(re.findall(r"\w+", text)) <= SHORT_MESSAGE
-    if not is_question(text) and not _phrase_hit(text, kb, hits) and not (short and hits):
+    if not is_question(text) and not _phrase_hit(text, kb, hits) and not (short and hits) and not understanding.unsupported:
         return []
     if not hits and is_question(text) and kb.branches_in(text)[1] is not None and not understanding.brand_texts:
         hits.add("branches")  # "¿tienen algo en Cuernavaca?"
