@@ -18,7 +18,7 @@ from graph.understanding import Understanding
 from graph.understanding.vocab import word_set
 from graph.visit_planning import plan_visit
 from tools.finance import FinancingTerms
-from tools.text import fold
+from tools.text import compact, fold
 
 STEP_ORDER: tuple[Step, ...] = ("knowledge", "normalize", "afford", "search", "finance", "schedule", "visits", "handoff")
 STOCK_QUESTION = re.compile(
@@ -64,6 +64,13 @@ class _Planner:
         self.given = u
         self.folded = fold(text)
         self.prefs: dict[str, Any] = dict(state.get("preferences") or {})
+        owned = self.prefs.get("owned_car")
+        if u.owned_car:
+            self.prefs["owned_car"] = owned = u.owned_car
+        if owned and len(u.brand_texts) > 1:  # "la Odyssey; entre el Aveo (mío) y un ahorrito...": not a car wanted
+            kept = [m for m in u.brand_texts if compact(m) not in compact(str(owned))]
+            if kept:
+                self.u = u = u.model_copy(update={"brand_texts": kept})
         self.shown: list[dict[str, Any]] = list(state.get("shown") or [])
         self.selected: dict[str, Any] | None = state.get("selected")
         self.steps: set[Step] = set()
@@ -155,6 +162,9 @@ class _Planner:
         u, pending = self.u, self.state.get("pending")
         if AGREEMENT.match(self.folded) and self.selected and pending in (None, "finance", "schedule"):
             return "schedule"  # "va" after "¿agendamos una visita?"
+        planned = self.prefs.get("visit_at") and self.selected and not self.state.get("booking")
+        if u.customer_name and planned and u.intent not in ("finance", "visit_change") and not u.brand_texts:
+            return "schedule"  # "a nombre de Julio César": the visit proposed a turn ago
         if pending in (None, "advisor") or u.intent in ("finance", "schedule", "visit_change"):
             return self._question_only(u.intent)
         if pending == "visit_hour" and (u.visit_when or re.search(r"\b\d{1,2}\b", self.folded)):

@@ -43,6 +43,7 @@ class Preferences(TypedDict, total=False):
     down_payment: int
     monthly_payment: int
     cash: bool
+    owned_car: str
     customer_name: str
     visit_when: str
     visit_at: str

@@ -69,10 +69,16 @@ def search(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[st
     brands = state.get("brands") or []
     messages: Messages = []
     outcomes: list[dict[str, Any]] = []
-    for spec in state.get("lookups") or []:
+    specs = list(state.get("lookups") or [])
+    found_makes = {
+        b.get("make") for s in specs if s.get("mention") is not None and s["mention"] < len(brands)
+        for b in [brands[s["mention"]]] if b.get("model")
+    }  # fmt: skip
+    for spec in specs:
         filters = _filters(spec, brands, state)
-        if filters is None:
-            outcomes.append({**spec, "skipped": True})
+        brand = brands[spec["mention"]] if spec.get("mention") is not None and spec["mention"] < len(brands) else {}
+        if filters is None or (brand.get("requested_model") and brand.get("make") in found_makes and len(specs) > 1):
+            outcomes.append({**spec, "skipped": True})  # "¿tiguan o taos?": the Taos is named as missing, no list
             continue
         seen = {c["stock_id"] for c in state.get("shown") or []}
         outcome, recorded = _run(spec, filters, toolkit, context, seen)

@@ -6,6 +6,7 @@ the customer's words ("el sábado a las 11" → Saturday 11:00), completed acros
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -65,6 +66,9 @@ def plan_visit(
         out["pending"] = "schedule"
         return
     moment = resolve_time(fold(u.visit_when or words), now)
+    same_day = re.search(r"\b(?:mismo\s+dia|same\s+day|ese\s+dia|that\s+day|el\s+mismo)\b", fold(u.visit_when or ""))
+    if moment.day is None and same_day and prefs.get("visit_at"):
+        moment = replace(moment, day=datetime.fromisoformat(str(prefs["visit_at"])).date())  # "a las 2, el mismo día"
     if earlier and u.visit_when:  # completing our question: the new words win, the earlier ones fill the gaps
         if moment.day is not None and moment.hour is not None:
             prefs["visit_when"] = u.visit_when  # said whole again ("mañana 5:30pm then")

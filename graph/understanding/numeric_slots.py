@@ -166,8 +166,10 @@ def _money_kind(c: str, n: Num) -> str:
         return "down"  # "puedo pagar 6 mil al mes y tengo 40 mil pal enganche": that 40 is the down payment
     if is_monthly(c, n):
         return "monthly"
-    if re.match(r"^\s*(?:de\s+descuento|off|discount)\b", after):
-        return "discount"  # "¿ni 5 mil de descuento?": no budget
+    if re.match(r"^\s*(?:de\s+descuento|off|discount)\b", after) or re.search(
+        r"\b(?:quitan|quitas|quita|bajan|bajas|baja|rebajan|rebajas)\s+(?:unos\s+)?$", before
+    ):
+        return "discount"  # "¿ni 5 mil de descuento?", "si le quitan 10 mil": no budget
     if phrases_rx(cue("money.seen_before"), suffix=r"\s*\$?\s*$").search(before):
         return "seen"  # "listed at 260k on your site": what they saw, not a budget; the record says the price
     if k.down_after.match(after):
