@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 
 from graph.settings import Settings, blank_to_none
@@ -38,20 +40,34 @@ class ServerSettings(Settings):
     )
     burst_max_wait_ms: int = Field(default=3_000, ge=0, description="Longest a turn waits for a burst to end.")
     turn_lock_ttl_s: float = Field(
-        default=30.0,
+        default=15.0,
         gt=0,
-        description="Per-thread lock lease (renewed while a turn runs; frees dead workers).",
+        description="Per-thread lock lease, renewed every third of it while a turn runs; frees a dead worker's thread.",
+    )
+    redispatch_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="A thread whose task was lost (dead worker, broker restart) or busy is dispatched again then.",
     )
     twilio_send_attempts: int = Field(default=5, ge=1, le=20, description="REST attempts per message part.")
     twilio_retry_backoff_s: float = Field(default=0.5, ge=0, description="First retry delay; doubles each time.")
     twilio_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one REST call.")
-    celery_visibility_timeout_s: int = Field(
-        default=300, gt=0, description="Unacknowledged tasks of a dead worker are redelivered after this."
+    redis_cluster: bool = Field(
+        default=False, description="REDIS_URL names a node of a Redis Cluster (the store's keys are slot-tagged)."
+    )
+    celery_broker_url: str | None = Field(
+        default=None,
+        description="Celery's broker, a standalone Redis (Celery cannot use a Cluster); default REDIS_URL.",
     )
     embedded_workers: int = Field(default=2, ge=1, le=32, description="In-process worker threads (no Redis).")
     send_delay_s: float = Field(
         default=0.0, ge=0, description="Testing/demos only: sleep between a turn and its sending."
     )
+
+    @field_validator("celery_broker_url", mode="before")
+    @classmethod
+    def _blank_broker_is_none(cls, value: object) -> object:
+        return blank_to_none(value)
 
     @field_validator("twilio_auth_token", mode="before")
     @classmethod
@@ -68,8 +84,18 @@ class ServerSettings(Settings):
 
     @property
     def embedded(self) -> bool:
-        """True without REDIS_URL: in-process worker, in-memory inbox, SQLite checkpointer."""
+        """True without REDIS_URL: in-process worker, SQLite inbox and checkpointer."""
         return self.redis_url is None
+
+    @property
+    def broker_url(self) -> str | None:
+        """Where Celery's queue lives: CELERY_BROKER_URL, else REDIS_URL."""
+        return self.celery_broker_url or self.redis_url
+
+    @property
+    def inbox_path(self) -> Path:
+        """Embedded mode's inbox, dedupe and reply records (SQLite)."""
+        return self.data_dir / "inbox.sqlite"
 
     @property
     def twilio_configured(self) -> bool:
@@ -98,4 +124,6 @@ class ServerSettings(Settings):
             raise ConfigurationError(
                 "kavak-agent worker needs REDIS_URL (without it, `serve` runs an in-process worker)"
             )
+        if self.redis_cluster and not self.celery_broker_url:
+            raise ConfigurationError("with REDIS_CLUSTER, set CELERY_BROKER_URL to a standalone Redis for Celery")
         self.validate_for_serving()

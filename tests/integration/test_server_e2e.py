@@ -21,6 +21,7 @@ import httpx
 import pytest
 import redis
 
+from server.store import keys
 from tests.support.openai_stub import HttpError, OpenAIStub
 from tests.support.redis_server import RedisServer, free_port
 from tests.support.twilio_stub import TwilioStub, inbound_params, message_sid, sign, signed_webhook
@@ -144,14 +145,14 @@ class Deployment:
         params = inbound_params(sender, body, sid, **extra)
         return signed_webhook(self.http, WEBHOOK_PATH, params, signed_url=PUBLIC + WEBHOOK_PATH)
 
-    def reply_record(self, sid: str) -> dict[str, Any] | None:
+    def reply_record(self, sender: str, sid: str) -> dict[str, Any] | None:
         """The worker's reply record for the batch starting with `sid`."""
-        raw = self.redis.get(f"kavak:reply:{sid}")
+        raw = self.redis.get(keys.reply(sender, sid))
         return json.loads(raw) if raw else None
 
     def idle(self, sender: str) -> bool:
         """No waiting or unfinished messages for `sender`."""
-        return not self.redis.exists(f"kavak:inbox:{sender}", f"kavak:processing:{sender}")
+        return not self.redis.exists(keys.inbox(sender), keys.processing(sender))
 
     def stop(self) -> None:
         """Stop every process."""
@@ -227,7 +228,7 @@ def test_forged_or_missing_signature_is_403_and_nothing_is_queued(deploy: Deploy
         ).status_code
         == 403
     )
-    assert not deploy.redis.exists(f"kavak:seen:{params['MessageSid']}", f"kavak:inbox:{sender}")
+    assert not deploy.redis.exists(keys.seen(sender, params["MessageSid"]), keys.inbox(sender))
     # The same message correctly signed is then accepted: the refusal did not mark it as seen.
     assert deploy.send(sender, params["Body"], sid=params["MessageSid"]).status_code == 200
     assert "Onix" in deploy.twilio.wait_for(1, sender)[0]["Body"]
@@ -240,7 +241,7 @@ def test_duplicate_message_sid_is_acknowledged_and_answered_once(deploy: Deploym
         assert deploy.send(sender, "I need a car.", sid=sid).status_code == 200
     deploy.twilio.wait_for(1, sender)
     wait_until(lambda: deploy.idle(sender), 10, "the thread to be idle")
-    record = deploy.reply_record(sid)
+    record = deploy.reply_record(sender, sid)
     assert record is not None and record["sids"] == [sid] and record["status"] == "sent"
     time.sleep(0.5)  # a second answer would already be on its way
     assert len(deploy.twilio.sent(sender)) == 1
@@ -253,7 +254,7 @@ def test_burst_is_merged_into_one_turn(deploy: Deployment) -> None:
         assert deploy.send(sender, text, sid=sid).status_code == 200
     reply = deploy.twilio.wait_for(1, sender)[0]["Body"]
     wait_until(lambda: deploy.idle(sender), 10, "the thread to be idle")
-    record = deploy.reply_record(sids[0])
+    record = deploy.reply_record(sender, sids[0])
     assert record is not None and record["sids"] == sids
     assert "$300,000" in reply or "300" in reply  # the budget of the third message was understood
     time.sleep(0.5)
@@ -289,7 +290,7 @@ def test_twilio_errors_are_retried_then_recorded(deploy: Deployment) -> None:
     deploy.twilio.fail_next(3)  # TWILIO_SEND_ATTEMPTS=3: every attempt fails
     deploy.send(sender, "Do you have any Chebys under 300k?", sid=failed_sid)
     record = wait_until(
-        lambda: (r := deploy.reply_record(failed_sid)) and r["status"] == "failed" and r,
+        lambda: (r := deploy.reply_record(sender, failed_sid)) and r["status"] == "failed" and r,
         20,
         "the failure to be recorded",
     )
@@ -312,8 +313,8 @@ def test_status_callbacks_are_recorded(deploy: Deployment) -> None:
     signed_webhook(deploy.http, "/twilio/status", failed, signed_url=PUBLIC + "/twilio/status")
     forged = {"MessageSid": outbound, "MessageStatus": "failed"}
     assert deploy.http.post("/twilio/status", data=forged, headers={"X-Twilio-Signature": "x"}).status_code == 403
-    assert set(deploy.redis.hgetall(f"kavak:status:{outbound}")) == {"sent", "delivered"}
-    assert deploy.redis.hgetall(f"kavak:status:{failed['MessageSid']}")["error_code"] == "63016"
+    assert set(deploy.redis.hgetall(keys.status(outbound))) == {"sent", "delivered"}
+    assert deploy.redis.hgetall(keys.status(failed["MessageSid"]))["error_code"] == "63016"
 
 
 def test_media_only_message_gets_a_polite_text_reply(deploy: Deployment) -> None:
@@ -394,7 +395,7 @@ def test_worker_killed_mid_turn_redelivers_and_replies_once(tmp_path: Path, twil
             tmp_path,
             server.url,
             twilio,
-            CELERY_VISIBILITY_TIMEOUT_S="2",
+            REDISPATCH_S="1",
             TURN_LOCK_TTL_S="2",
             BURST_DEBOUNCE_MS="0",
         )
@@ -405,15 +406,15 @@ def test_worker_killed_mid_turn_redelivers_and_replies_once(tmp_path: Path, twil
             sender, sid = "whatsapp:+5215533330001", message_sid()
             assert deploy.send(sender, "Do you have any Chebys under 300k?", sid=sid).status_code == 200
             # The turn ran and its reply is recorded, but the worker sleeps before sending: kill it now.
-            wait_until(lambda: deploy.reply_record(sid), 60, f"the turn to run\n{doomed.output()}")
+            wait_until(lambda: deploy.reply_record(sender, sid), 60, f"the turn to run\n{doomed.output()}")
             doomed.kill()
             assert deploy.twilio.sent(sender) == []
-            assert deploy.redis.llen(f"kavak:processing:{sender}") == 1
+            assert deploy.redis.llen(keys.processing(sender)) == 1
             rescuer = deploy.start_worker("rescuer")
             messages = deploy.twilio.wait_for(1, sender, timeout=60)
             assert "Onix" in messages[0]["Body"]
             wait_until(lambda: deploy.idle(sender), 10, f"the thread to be idle\n{rescuer.output()}")
-            assert deploy.reply_record(sid)["status"] == "sent"
+            assert deploy.reply_record(sender, sid)["status"] == "sent"
             time.sleep(1.0)  # a duplicate would be sent right after the first
             assert len(deploy.twilio.sent(sender)) == 1
         finally:
