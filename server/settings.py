@@ -52,8 +52,9 @@ class ServerSettings(Settings):
     twilio_send_attempts: int = Field(default=5, ge=1, le=20, description="REST attempts per message part.")
     twilio_retry_backoff_s: float = Field(default=0.5, ge=0, description="First retry delay; doubles each time.")
     twilio_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one REST call.")
-    redis_cluster: bool = Field(
-        default=False, description="REDIS_URL names a node of a Redis Cluster (the store's keys are slot-tagged)."
+    redis_cluster_url: str | None = Field(
+        default=None,
+        description="A Redis Cluster node for the per-thread data (inbox, dedupe, locks, replies); default REDIS_URL.",
     )
     celery_broker_url: str | None = Field(
         default=None,
@@ -64,7 +65,7 @@ class ServerSettings(Settings):
         default=0.0, ge=0, description="Testing/demos only: sleep between a turn and its sending."
     )
 
-    @field_validator("celery_broker_url", mode="before")
+    @field_validator("celery_broker_url", "redis_cluster_url", mode="before")
     @classmethod
     def _blank_broker_is_none(cls, value: object) -> object:
         return blank_to_none(value)
@@ -86,6 +87,11 @@ class ServerSettings(Settings):
     def embedded(self) -> bool:
         """True without REDIS_URL: in-process worker, SQLite inbox and checkpointer."""
         return self.redis_url is None
+
+    @property
+    def store_url(self) -> str | None:
+        """Where the per-thread data lives: REDIS_CLUSTER_URL, else REDIS_URL (None: embedded SQLite)."""
+        return self.redis_cluster_url or self.redis_url
 
     @property
     def broker_url(self) -> str | None:
@@ -124,6 +130,4 @@ class ServerSettings(Settings):
             raise ConfigurationError(
                 "kavak-agent worker needs REDIS_URL (without it, `serve` runs an in-process worker)"
             )
-        if self.redis_cluster and not self.celery_broker_url:
-            raise ConfigurationError("with REDIS_CLUSTER, set CELERY_BROKER_URL to a standalone Redis for Celery")
         self.validate_for_serving()

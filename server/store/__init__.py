@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from server.settings import ServerSettings
+from server.store import keys
 from server.store.base import Health, Inbox, Replies, Statuses, Store
 from server.store.clients import RedisConnections, RedisHealth
 from server.store.dispatch import DueThreads, Heartbeats
@@ -29,6 +30,7 @@ __all__ = [
     "Statuses",
     "Store",
     "ThreadBusy",
+    "keys",
     "open_store",
     "redis_store",
     "sqlite_store",
@@ -60,7 +62,8 @@ def sqlite_store(db: SqliteDatabase, on_enqueue: Callable[[str], None] | None = 
 
 
 def open_store(settings: ServerSettings) -> Store:
-    """Redis when REDIS_URL is set (REDIS_CLUSTER for a Cluster), else DATA_DIR/inbox.sqlite."""
+    """Redis when REDIS_URL is set (a Cluster with REDIS_CLUSTER_URL), else DATA_DIR/inbox.sqlite."""
     if settings.redis_url:
-        return redis_store(RedisConnections(settings.redis_url, settings.redis_cluster))
+        url = settings.redis_cluster_url or settings.redis_url
+        return redis_store(RedisConnections(url, cluster=settings.redis_cluster_url is not None))
     return sqlite_store(SqliteDatabase(settings.inbox_path))

@@ -13,10 +13,10 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 
 from graph.turn import TurnResult
-from server.store import InboundMessage, ReplyRecord, Store, sqlite_store
-from server.store.sqlite_db import SqliteDatabase
 from server.outbound import SendError, TwilioSender
 from server.settings import ServerSettings
+from server.store import InboundMessage, ReplyRecord, Store, sqlite_store
+from server.store.sqlite_db import SqliteDatabase
 from server.worker import APOLOGY, MEDIA_ONLY_REPLY, InProcessWorker, Outcome, TurnProcessor
 
 THREAD = "whatsapp:+5215500000009"
