@@ -1,17 +1,19 @@
 """Celery's Redis transport with one fix: a worker survives its broker restarting.
 
-kombu 5.7's Redis channel can be closed twice when the connection drops: Celery's consumer calls
-`Connection.collect()` and then `Connection.close()`. The first close stops at `_brpop_read()` (the pending
-BRPOP's socket is dead) before the channel is marked closed, and `collect()` then clears the transport's
-`client`. The second close gets further, to restoring the unacknowledged messages, which needs a new
-connection pool, built from `transport.client.hostname`: AttributeError on None, which is not a connection
-error, so the worker logs "Unrecoverable error" and exits. It happens whenever the channel was polling and
-held a delivered, unacknowledged message (a prefetched task), i.e. under load.
+kombu 5.7 + Celery 5.7, when Redis dies under a worker: Celery's consumer calls `Connection.collect()`, then
+`Connection.close()`. `collect()` closes the task channel first; its `close()` stops at `_brpop_read()` (the
+pending BRPOP's socket is dead) before the channel is marked closed. `Transport.close_connection()` then
+closes the other channels (remote control) but stops at the first that raises for the same reason, so the
+task channel stays open, and `collect()` clears the transport's `client`. `close()` closes the task channel
+again; this time it reaches the restore of its unacknowledged messages, which builds a connection pool from
+`transport.client.hostname`: AttributeError on None, not a connection error, so Celery calls it
+unrecoverable and the worker exits. It takes two consuming channels with BRPOPs outstanding and delivered,
+unacknowledged tasks (prefetched, or running with acks_late): under load, often.
 
-Here the pending BRPOP's connection error is swallowed in `close()`, so the first close completes (marking
-the channel closed); the restore then fails with a connection error (Redis is down), which kombu ignores,
-and the messages come back through the unacked index's visibility timeout. As a second guard, a pool asked
-of a detached channel raises a connection error instead of AttributeError.
+Here the pending BRPOP's connection error is swallowed in `close()`, so each close completes (the channel is
+marked closed before the restore, which then fails with a connection error that kombu ignores; the messages
+come back through the unacked index). As a second guard, a pool asked of a detached channel raises a
+connection error instead of AttributeError. `tests/integration/test_broker_restart.py` reproduces both.
 """
 
 from __future__ import annotations

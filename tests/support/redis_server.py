@@ -158,15 +158,23 @@ class RedisServer:
             f"command: {' '.join(cmd)}\nlog:\n{self._read_log()}"
         )
 
-    def restart(self, sig: signal.Signals = signal.SIGTERM, down_s: float = 0.0) -> None:
-        """Stop the server with `sig` (SIGTERM: clean shutdown; SIGKILL: a crash), wait, start it again on the
-        same port and data directory (what AOF kept is loaded back)."""
+    def crash(self, sig: signal.Signals = signal.SIGKILL) -> None:
+        """Stop the server with `sig` (SIGTERM: clean shutdown; SIGKILL: a crash), keeping its data directory."""
         proc, self.process = self.process, None
-        assert proc is not None and self._tmpdir is not None
+        assert proc is not None
         proc.send_signal(sig)
         proc.wait(15)
-        time.sleep(down_s)
+
+    def resume(self) -> None:
+        """Start again on the same port and data directory (what AOF kept is loaded back)."""
+        assert self.process is None and self._tmpdir is not None
         self._launch(find_redis_server(), find_modules())
+
+    def restart(self, sig: signal.Signals = signal.SIGTERM, down_s: float = 0.0) -> None:
+        """`crash(sig)`, `down_s` seconds of outage, `resume()`."""
+        self.crash(sig)
+        time.sleep(down_s)
+        self.resume()
 
     def _ping(self) -> bool:
         """Return True if the server answers PING."""
