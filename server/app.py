@@ -18,6 +18,7 @@ from graph.checkpoint import open_checkpointer, prune_sqlite
 from graph.resources import get_toolkit
 from server import health, webchat, webhook
 from server.outbound import TwilioSender
+from server.privacy import protect_logs
 from server.services import Services
 from server.settings import ServerSettings
 from server.store import Store, open_store
@@ -63,6 +64,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     """The app; settings are validated here, so a bad configuration fails at boot."""
     settings = settings or ServerSettings()
     settings.validate_for_serving()
+    protect_logs()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

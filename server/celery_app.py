@@ -23,6 +23,7 @@ from celery import Celery, signals
 from graph.builder import build_graph
 from graph.checkpoint import open_checkpointer
 from server.outbound import TwilioSender
+from server.privacy import protect_logs
 from server.settings import ServerSettings
 from server.store import Heartbeats, Store, open_store
 from server.worker import TurnProcessor
@@ -112,6 +113,7 @@ class Dispatcher:
 def create_celery(settings: ServerSettings) -> Celery:
     """The Celery app on CELERY_BROKER_URL (default REDIS_URL), with the broker-restart fix of `server.broker`."""
     assert settings.broker_url is not None
+    protect_logs()
     app = Celery("kavak_agent", broker=settings.broker_url, set_as_current=True)
     app.conf.update(
         broker_transport="server.broker:Transport",

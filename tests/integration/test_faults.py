@@ -105,3 +105,45 @@ def test_worker_restart_recovers_within_a_minute_and_a_running_turn_is_never_rep
             print(f"recovered {recovered_s:.1f}s after the worker was killed")
         finally:
             deploy.stop()
+
+
+def test_send_interrupted_after_twilio_accepted_is_recorded_not_repeated(tmp_path: Path, twilio: TwilioStub) -> None:
+    """Twilio accepts a part, the worker dies before hearing back: the next worker finds the part in Twilio's
+    message list and records its sid. Every process logs at DEBUG: no phone number may appear in any log."""
+    with RedisServer(appendonly=True) as server:
+        deploy = Deployment(tmp_path, twilio, server.url, BURST_DEBOUNCE_MS="0", TURN_LOCK_TTL_S="2", REDISPATCH_S="1")
+        deploy.start_app(log_level="DEBUG")
+        worker = deploy.start_worker("worker-0", log_level="DEBUG")
+        senders = [f"whatsapp:+52155777700{n:02d}" for n in range(3)]
+        try:
+            deploy.wait_ready(workers=True)
+            for n, sender in enumerate(senders):
+                twilio.stall_next(1, seconds=30)
+                sid = message_sid()
+                assert deploy.send(sender, ASK, sid=sid).status_code == 200
+                assert twilio.stalled.wait(30), worker.output()[-2000:]
+                worker.kill()  # Twilio has the message; the worker never recorded it
+                twilio.release_stalled()
+                worker = deploy.start_worker(f"worker-{n + 1}", log_level="DEBUG")
+                rescuer = worker
+                record = wait_until(
+                    lambda s=sender, i=sid: (r := deploy.reply_record(s, i)) and r["status"] == "sent" and r,
+                    60,
+                    lambda w=rescuer: w.output()[-3000:],
+                )
+                time.sleep(1.0)  # a second send would follow at once
+                sent = twilio.sent(sender)
+                assert len(sent) == 1, f"{len(sent)} messages for one reply"
+                assert record["outbound"] == [sent[0]["sid"]] and record["sending"] is None
+                assert "already at Twilio, recorded" in worker.output()
+            assert twilio.list_calls >= len(senders)
+            deploy.send(senders[0], "quiero verlo el sábado, soy Ana")  # a booking path too
+            twilio.wait_for(2, senders[0], timeout=30)
+        finally:
+            deploy.stop()
+        logs = {proc.log.name: proc.output() for proc in deploy.procs}
+        assert any("DEBUG" in text for text in logs.values())
+        for sender in senders:
+            digits = sender.removeprefix("whatsapp:+")
+            leaks = [name for name, text in logs.items() if digits in text or digits[-10:] in text]
+            assert not leaks, f"{sender} appears in {leaks}"

@@ -109,9 +109,11 @@ class Deployment:
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
         self.redis = redis.Redis.from_url(redis_url, decode_responses=True) if redis_url else None
 
-    def start_app(self, name: str = "serve", **env: str) -> Proc:
+    def start_app(self, name: str = "serve", log_level: str = "INFO", **env: str) -> Proc:
         """`kavak-agent serve` on the deployment's port."""
-        self.app = Proc(["serve", "--port", str(self.port)], {**self.env, **env}, self.tmp / f"{name}.log")
+        self.app = Proc(
+            ["serve", "--port", str(self.port)], {**self.env, **env}, self.tmp / f"{name}.log", log_level=log_level
+        )
         self.procs.append(self.app)
         return self.app
 
