@@ -267,3 +267,37 @@ class Customers:
             result.answered += answered
             result.doubled += max(0, len(sent) - answered)
         return result
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (Linux /proc), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def flood(deploy: Deployment, count: int, customers: int, text: str, concurrency: int = 8, start: int = 0) -> int:
+    """Send `count` messages round-robin from `customers` numbers, `concurrency` at a time; how many were
+    acknowledged. Numbers are `whatsapp:+5215540<6 digits>` (customer index + `start`)."""
+    acked = 0
+    lock = threading.Lock()
+    indexes = iter(range(start, start + count))
+
+    def run() -> None:
+        nonlocal acked
+        with httpx.Client(base_url=str(deploy.http.base_url), timeout=10) as client:
+            for i in indexes:
+                sender = f"whatsapp:+5215540{i % customers:06d}"
+                params = inbound_params(sender, text)
+                response = signed_webhook(client, WEBHOOK_PATH, params, signed_url=PUBLIC + WEBHOOK_PATH)
+                if response.status_code == 200:
+                    with lock:
+                        acked += 1
+
+    threads = [threading.Thread(target=run) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return acked

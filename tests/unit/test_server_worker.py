@@ -239,3 +239,46 @@ def test_sender_gives_up_on_client_errors_and_after_the_attempts() -> None:
     with pytest.raises(SendError, match="3 times"):
         sender.send("x", "hola")
     assert len(down.calls) == 3
+
+
+def interrupted(store: Store, sender: FakeSender, parts: list[str]) -> ReplyRecord:
+    """A batch whose reply was being sent (part 2 of `parts`) when its worker died."""
+    put(store, "hola", "SM0")
+    store.inbox.claim(THREAD, 3600)
+    record = ReplyRecord("SM0", THREAD, ["SM0"], parts, sent=1, outbound=["SMa"], sending=1, sending_at=time.time())
+    store.replies.save(record, 3600)
+    return record
+
+
+def test_a_part_twilio_already_has_is_recorded_not_sent_again(store: Store) -> None:
+    graph, sender = FakeGraph(), FakeSender()
+    sender.sent.append((THREAD, "parte dos."))  # Twilio accepted it before the worker died: SM1
+    record = interrupted(store, sender, ["parte uno.", "parte dos.", "parte tres."])
+    assert processor(store, graph, sender).process_thread(THREAD) is Outcome.DONE
+    assert [body for _, body in sender.sent] == ["parte dos.", "parte tres."]
+    assert len(sender.lookups) == 1 and sender.lookups[0][2] <= record.sending_at  # asked once, from before
+    final = store.replies.get(THREAD, "SM0")
+    assert final is not None and final.outbound == ["SMa", "SM1", "SM2"] and final.sending is None
+
+
+def test_a_part_twilio_never_got_is_sent(store: Store) -> None:
+    graph, sender = FakeGraph(), FakeSender()
+    interrupted(store, sender, ["parte uno.", "parte dos."])
+    processor(store, graph, sender).process_thread(THREAD)
+    assert [body for _, body in sender.sent] == ["parte dos."] and len(sender.lookups) == 1
+    final = store.replies.get(THREAD, "SM0")
+    assert final is not None and final.status == "sent" and final.outbound == ["SMa", "SM1"]
+
+
+def test_an_uninterrupted_send_never_asks_twilio(store: Store) -> None:
+    graph, sender = FakeGraph(), FakeSender()
+    put(store, "hola", "SM0")
+    processor(store, graph, sender).process_thread(THREAD)
+    assert sender.sent == [(THREAD, "eco: hola")] and sender.lookups == []
+
+
+def test_the_lock_is_held_by_one_turn_and_renewed(store: Store) -> None:
+    with store.locks.hold(THREAD, ttl_s=0.3) as lease:
+        time.sleep(0.5)  # beyond the TTL: renewed in the background
+        assert store.locks.try_acquire(THREAD, 1) is None and not lease.lost.is_set()
+    assert store.locks.try_acquire(THREAD, 1) is not None
