@@ -1,4 +1,4 @@
-"""Process-wide resources built once from settings: the inventory toolkit and the chat model."""
+"""Process-wide resources built once from settings: the inventory, the records, the toolkit and the chat model."""
 
 from __future__ import annotations
 
@@ -7,29 +7,72 @@ from functools import lru_cache
 
 from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
+from sqlalchemy import Engine
 
 from graph.context import Context
 from graph.settings import Settings, get_settings
+from tools.database import make_engine, migrate
+from tools.handoffs import Handoffs
 from tools.inventory import InventoryStore
+from tools.inventory_build import open_inventory
 from tools.toolkit import Toolkit
+from tools.visits import Visits
 
 log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
-def _toolkit(settings: Settings) -> Toolkit:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+def _inventory(settings: Settings) -> InventoryStore:
     if settings.inventory_url:
-        store = InventoryStore.from_url(settings.inventory_url)
-    else:
-        store = InventoryStore.from_csv(settings.inventory_database_url, settings.vehicles_csv)
+        return InventoryStore.from_url(settings.inventory_url)
+    return open_inventory(settings.inventory_path, settings.vehicles_csv)
+
+
+def get_inventory(settings: Settings | None = None) -> InventoryStore:
+    """The inventory (read-only): INVENTORY_URL, or the SQLite file built once from the CSV."""
+    return _inventory(settings or get_settings())
+
+
+@lru_cache(maxsize=4)
+def _records_engine(url: str) -> Engine:
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
+def get_records_engine(settings: Settings | None = None) -> Engine:
+    """The records database (visits, handoffs...), migrated to the newest revision on first use."""
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return _records_engine(settings.records_database_url)
+
+
+def get_visits(settings: Settings | None = None) -> Visits:
+    """Booked visits, checked against the inventory."""
+    visits = get_toolkit(settings).visits
+    assert visits is not None  # the process toolkit always has them
+    return visits
+
+
+def get_handoffs(settings: Settings | None = None) -> Handoffs:
+    """Handoffs to a person."""
+    return Handoffs(get_records_engine(settings))
+
+
+@lru_cache(maxsize=4)
+def _toolkit(settings: Settings) -> Toolkit:
+    store = get_inventory(settings)
+    visits = Visits(get_records_engine(settings), store)
     return Toolkit.from_store(
-        store, default_down_payment_pct=settings.down_payment_pct, default_annual_rate=settings.annual_rate
+        store,
+        visits=visits,
+        default_down_payment_pct=settings.down_payment_pct,
+        default_annual_rate=settings.annual_rate,
     )
 
 
 def get_toolkit(settings: Settings | None = None) -> Toolkit:
-    """The inventory store, brand catalog and tools (the default SQLite inventory is loaded from the CSV)."""
+    """The inventory, brand catalog, visits and tools (the inventory and the records are prepared first)."""
     return _toolkit(settings or get_settings())
 
 
@@ -56,7 +99,9 @@ def get_chat_model(context: Context, settings: Settings | None = None) -> BaseCh
 
 
 def clear_caches() -> None:
-    """Forget cached settings, toolkit and models (after the environment changed, e.g. in tests)."""
+    """Forget cached settings, inventory, records, toolkit and models (after the environment changed, e.g. in tests)."""
     get_settings.cache_clear()
+    _inventory.cache_clear()
+    _records_engine.cache_clear()
     _toolkit.cache_clear()
     _chat_model.cache_clear()

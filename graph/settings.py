@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     inventory_url: str | None = Field(
         default=None, description="SQLAlchemy URL of an inventory that holds the vehicles table."
     )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the records database (visits, handoffs); migrated at start-up.",
+    )
     data_dir: Path = Field(default=REPO_ROOT / ".kavak", description="Local state: SQLite files.")
     vehicles_csv: Path = Field(default=REPO_ROOT / "data" / "vehicles.csv")
     down_payment_pct: Decimal = Field(default=Decimal("20"), ge=0, lt=100)
@@ -46,6 +50,7 @@ class Settings(BaseSettings):
         "langsmith_api_key",
         "redis_url",
         "inventory_url",
+        "database_url",
         "openai_base_url",
         "langsmith_endpoint",
         mode="before",
@@ -60,9 +65,19 @@ class Settings(BaseSettings):
         return self.openai_api_key is None
 
     @property
+    def inventory_path(self) -> Path:
+        """The default inventory: an SQLite file built from VEHICLES_CSV when INVENTORY_URL is not set."""
+        return self.data_dir / "inventory.sqlite"
+
+    @property
     def inventory_database_url(self) -> str:
-        """The inventory's SQLAlchemy URL (default: an SQLite file rebuilt from the CSV at start-up)."""
-        return self.inventory_url or f"sqlite:///{self.data_dir / 'inventory.sqlite'}"
+        """The inventory's SQLAlchemy URL (INVENTORY_URL, else the file built from the CSV)."""
+        return self.inventory_url or f"sqlite:///{self.inventory_path}"
+
+    @property
+    def records_database_url(self) -> str:
+        """The records' SQLAlchemy URL: DATABASE_URL, else INVENTORY_URL, else DATA_DIR/records.sqlite."""
+        return self.database_url or self.inventory_url or f"sqlite:///{self.data_dir / 'records.sqlite'}"
 
     @property
     def checkpoint_path(self) -> Path:

@@ -119,5 +119,6 @@ def schedule(state: State, config: RunnableConfig) -> dict[str, Any]:
         "when": preferences.get("visit_when"),
     }
     thread_id = (config.get("configurable") or {}).get("thread_id")
-    output, messages = call_tool(get_toolkit().tools["schedule_visit"], args, {"thread_id": thread_id})
+    hidden = {"thread_id": thread_id, "request_key": (config.get("configurable") or {}).get("turn_id")}
+    output, messages = call_tool(get_toolkit().tools["schedule_visit"], args, hidden)
     return {"messages": messages, "visit": output}

@@ -1,19 +1,34 @@
-"""Run one customer turn through a compiled graph and report what happened (the `ask --json` shape)."""
+"""Run one customer turn through a compiled graph, atomically and at most once, and report it (`ask --json`).
+
+Atomic: LangGraph saves the state reached so far when a node raises, even with `durability="exit"` (so that a
+run can be resumed from the failed node). A customer turn is not resumed but retried from the message, so a
+failed turn is undone: the thread's newest checkpoint becomes a copy of the one before the turn (LangGraph's own
+`update_state(..., as_node="__copy__")`, the fork behind its time travel), or the thread is deleted if the
+turn was its first. At most once: the customer's message is stored with an id derived from `turn_id` (e.g. the
+inbound MessageSid), so a redelivered turn that was already committed returns its reply without running again.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import StateSnapshot
 
 from graph.context import Context
 
+log = logging.getLogger(__name__)
+
 MAX_INPUT_CHARS = 8000
 """Longer messages are cut before they reach the graph (WhatsApp itself caps bodies at 1,600)."""
+MESSAGE_ID_PREFIX = "turn-"
+"""The customer's message of turn `t` is stored with id `turn-<t>`: the mark that turn `t` was committed."""
 
 
 @dataclass
@@ -24,22 +39,42 @@ class TurnResult:
     reply: str
     route: list[str] = field(default_factory=list)
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    replayed: bool = False
+    """True when the turn had been committed before: nothing ran (empty route), the stored reply is returned."""
 
     def as_dict(self) -> dict[str, Any]:
         """The public JSON shape of `kavak-agent ask --json`."""
-        return asdict(self)
+        out = asdict(self)
+        out.pop("replayed")
+        return out
 
 
 def run_turn(
-    graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str, text: str, context: Context | None = None
+    graph: CompiledStateGraph[Any, Any, Any, Any],
+    thread_id: str,
+    text: str,
+    context: Context | None = None,
+    *,
+    turn_id: str | None = None,
 ) -> TurnResult:
-    """Send one customer message on `thread_id` and collect the route, tool calls and reply."""
-    config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
-    message = HumanMessage(content=(text or "")[:MAX_INPUT_CHARS])
+    """Send one customer message on `thread_id` and collect the route, tool calls and reply.
+
+    `turn_id` names the turn (a fresh one when None); tool nodes read it from `config["configurable"]` to make
+    their side effects idempotent. If the graph raises, the thread is left as it was and the error propagates.
+    """
+    turn_id = turn_id or uuid.uuid4().hex
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id, "turn_id": turn_id}}
+    message_id = f"{MESSAGE_ID_PREFIX}{turn_id}"
+    before = graph.get_state(config) if graph.checkpointer else None
+    if before is not None:
+        committed = _committed(thread_id, before.values.get("messages", []), message_id)
+        if committed is not None:
+            log.info("turn %s was already committed; returning its reply", turn_id)
+            return committed
+    message = HumanMessage(content=(text or "")[:MAX_INPUT_CHARS], id=message_id)
     result = TurnResult(thread_id=thread_id, reply="")
     calls: dict[str, dict[str, Any]] = {}
-    # durability="exit": one checkpoint per turn, written when the turn completes. A turn is atomic: if it
-    # fails half-way nothing is saved and the same message can simply be processed again.
+    # durability="exit": one checkpoint per turn, written when the turn ends (on success, or on error: undone below).
     stream = graph.stream(
         {"messages": [message]},
         config,
@@ -47,11 +82,53 @@ def run_turn(
         stream_mode="updates",
         durability="exit",
     )
-    for chunk in stream:
-        for node, update in chunk.items():
-            result.route.append(node)
-            for msg in (update or {}).get("messages", []):
-                _collect(msg, calls, result)
+    try:
+        for chunk in stream:
+            for node, update in chunk.items():
+                result.route.append(node)
+                for msg in (update or {}).get("messages", []):
+                    _collect(msg, calls, result)
+    except BaseException:
+        if before is not None:
+            _undo(graph, config, before)
+        raise
+    result.tool_calls = list(calls.values())
+    return result
+
+
+def _undo(graph: CompiledStateGraph[Any, Any, Any, Any], config: RunnableConfig, before: StateSnapshot) -> None:
+    """Make the thread's state what it was before the failed turn (best effort: log, never mask the error)."""
+    try:
+        after = graph.get_state(config)
+        head = _checkpoint_id(after.config)
+        if head is None or head == _checkpoint_id(before.config):
+            return  # nothing was saved
+        if _checkpoint_id(after.parent_config) != _checkpoint_id(before.config):
+            log.error("thread changed by another writer during a failed turn; not undone (head %s)", head)
+            return
+        if _checkpoint_id(before.config) is None:
+            graph.checkpointer.delete_thread(config["configurable"]["thread_id"])  # type: ignore[union-attr]
+        else:
+            graph.update_state(before.config, None, as_node="__copy__")
+    except Exception:
+        log.exception("could not undo a failed turn; the thread keeps its partial state")
+
+
+def _checkpoint_id(config: RunnableConfig | None) -> str | None:
+    return ((config or {}).get("configurable") or {}).get("checkpoint_id")
+
+
+def _committed(thread_id: str, messages: list[AnyMessage], message_id: str) -> TurnResult | None:
+    """The stored result of the turn whose customer message has `message_id`, if it completed."""
+    start = next((i for i, m in enumerate(messages) if m.id == message_id), None)
+    if start is None:
+        return None
+    result = TurnResult(thread_id=thread_id, reply="", replayed=True)
+    calls: dict[str, dict[str, Any]] = {}
+    for msg in messages[start + 1 :]:
+        if isinstance(msg, HumanMessage):
+            break
+        _collect(msg, calls, result)
     result.tool_calls = list(calls.values())
     return result
 

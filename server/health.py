@@ -9,9 +9,10 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from graph.resources import get_toolkit
+from graph.resources import get_records_engine, get_toolkit
 from server.services import Services
 from server.store import Heartbeats, Store
+from tools.database import ping
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -50,7 +51,7 @@ async def readyz(
     request: Request,
     workers: bool = Query(False, description="Also require a live worker (for the orchestrator's probe)."),
 ) -> JSONResponse:
-    """Inventory, checkpointer and the channel's store answer: 200, else 503 naming what is down.
+    """Inventory, records, checkpointer and the channel's store answer: 200, else 503 naming what is down.
 
     Also reports how the store persists (`persistence`: aof, rdb, off, sqlite) and, with `workers=1`, how
     many workers are alive (none: 503).
@@ -60,6 +61,7 @@ async def readyz(
     store = services.store
     checks: dict[str, Callable[[], Awaitable[object]]] = {
         "inventory": lambda: asyncio.to_thread(lambda: get_toolkit().store.ping()),
+        "records": lambda: asyncio.to_thread(lambda: ping(get_records_engine())),
         "checkpointer": lambda: asyncio.to_thread(
             services.checkpointer.get_tuple,
             {"configurable": {"thread_id": "__readyz__", "checkpoint_ns": ""}},

@@ -59,7 +59,8 @@ class Outcome(StrEnum):
     """Another turn holds the lock and messages wait: try again later (the holder may have died)."""
 
 
-TurnRunner = Callable[[Any, str, str], TurnResult]
+TurnRunner = Callable[..., TurnResult]
+"""`run_turn(graph, thread_id, text, turn_id=...)` or a stand-in."""
 
 
 class TurnProcessor:
@@ -155,7 +156,9 @@ class TurnProcessor:
             reply = MEDIA_ONLY_REPLY
         else:
             try:
-                reply = self.run(self.graph, thread_id, text).reply
+                # The batch's first MessageSid names the turn: a batch redelivered after its turn committed
+                # gets the committed reply back instead of a second turn.
+                reply = self.run(self.graph, thread_id, text, turn_id=batch[0].sid).reply
             except Exception:
                 log.exception("turn failed thread=%s; sending the apology", thread_hash(thread_id))
                 reply = APOLOGY

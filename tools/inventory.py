@@ -1,7 +1,7 @@
-"""The inventory: vehicles and booked visits in any SQLAlchemy database, searched with indexed SQL.
+"""The inventory: the cars for sale in any SQLAlchemy database, searched with indexed SQL. Read-only here.
 
-By default an SQLite file is (re)loaded from `data/vehicles.csv` at start-up; in production the URL can point at
-a PostgreSQL read replica that already holds the `vehicles` table.
+By default it is an SQLite file built once from `data/vehicles.csv` (`tools.inventory_build`); in production the
+URL can point at a PostgreSQL read replica that already holds the `vehicles` table.
 """
 
 from __future__ import annotations
@@ -9,28 +9,25 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     Engine,
     Index,
     Integer,
     MetaData,
     String,
     Table,
-    create_engine,
     delete,
-    event,
     func,
     insert,
     select,
 )
-from sqlalchemy.pool import StaticPool
+
+from tools.database import make_engine, ping
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_CSV = REPO_DATA / "vehicles.csv"
@@ -62,17 +59,6 @@ vehicles = Table(
     Index("ix_vehicles_make_model_price", "make", "model", "price"),
     Index("ix_vehicles_make_price", "make", "price", "year", "km"),
     Index("ix_vehicles_body_price", "body_type", "price", "year", "km"),
-)
-
-visits = Table(
-    "visits",
-    metadata,
-    Column("visit_id", Integer, primary_key=True, autoincrement=True),
-    Column("stock_id", Integer, nullable=False, index=True),
-    Column("customer_name", String(120)),
-    Column("requested_when", String(120)),
-    Column("thread_id", String(120), index=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 
@@ -133,7 +119,7 @@ class SearchResult:
 
 
 class InventoryError(ValueError):
-    """A search or booking the inventory cannot answer, with a message the agent can relay."""
+    """A search the inventory cannot answer, with a message the agent can relay."""
 
 
 def read_vehicles_csv(path: Path = DEFAULT_CSV) -> Iterator[dict[str, Any]]:
@@ -157,48 +143,28 @@ def read_vehicles_csv(path: Path = DEFAULT_CSV) -> Iterator[dict[str, Any]]:
             }
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL so readers never block the visit writer."""
-    if url.startswith("sqlite"):
-        if url in ("sqlite://", "sqlite:///:memory:"):
-            return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
-
-
 class InventoryStore:
-    """Search the vehicles table and book visits. Thread-safe; one per process is enough."""
+    """Search the vehicles table. Thread-safe; one per process is enough."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
 
     @classmethod
-    def from_url(cls, url: str) -> InventoryStore:
+    def from_url(cls, url: str, *, read_only: bool = False) -> InventoryStore:
         """Connect to an inventory that already holds its vehicles (e.g. a PostgreSQL read replica)."""
-        return cls(make_engine(url))
+        return cls(make_engine(url, read_only=read_only))
 
     @classmethod
-    def from_csv(cls, url: str, csv_path: Path = DEFAULT_CSV) -> InventoryStore:
-        """Rebuild the vehicles table at `url` from a CSV file, schema and indexes included (visits are kept)."""
+    def from_csv(cls, url: str = "sqlite://", csv_path: Path = DEFAULT_CSV) -> InventoryStore:
+        """Load a CSV into a new database at `url` (in memory by default: tests, benchmarks)."""
         store = cls(make_engine(url))
-        vehicles.drop(store.engine, checkfirst=True)
-        vehicles.create(store.engine)
         store.load(read_vehicles_csv(csv_path))
         return store
 
     def load(self, rows: Iterable[dict[str, Any]], batch_size: int = 5000) -> int:
-        """Replace every vehicle with `rows`, in one transaction. Returns how many were loaded."""
+        """Replace every vehicle with `rows` (creating the table if needed), in one transaction. Returns the count."""
         count = 0
+        metadata.create_all(self.engine)
         with self.engine.begin() as conn:
             conn.execute(delete(vehicles))
             batch: list[dict[str, Any]] = []
@@ -258,38 +224,9 @@ class InventoryStore:
         lower_bound = total > TOTAL_COUNT_CAP
         return SearchResult([_vehicle(r) for r in rows], min(total, TOTAL_COUNT_CAP), lower_bound)
 
-    def book_visit(
-        self, stock_id: int, customer_name: str | None, when: str | None, thread_id: str | None = None
-    ) -> tuple[int, Vehicle]:
-        """Store a visit request for a car in stock; returns the visit id and the car."""
-        vehicle = self.get(stock_id)
-        if vehicle is None:
-            raise InventoryError(f"no car with stock_id {stock_id} is in stock")
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                insert(visits).values(
-                    stock_id=stock_id,
-                    customer_name=(customer_name or None) and customer_name[:120],
-                    requested_when=(when or None) and when[:120],
-                    thread_id=thread_id,
-                    created_at=datetime.now(UTC),
-                )
-            )
-            visit_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        return visit_id, vehicle
-
-    def count_visits(self, thread_id: str | None = None) -> int:
-        """How many visits were booked (in one conversation thread, or in all)."""
-        query = select(func.count()).select_from(visits)
-        if thread_id is not None:
-            query = query.where(visits.c.thread_id == thread_id)
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
-
     def ping(self) -> bool:
         """True when the database answers."""
-        with self.engine.connect() as conn:
-            return conn.execute(select(1)).scalar_one() == 1
+        return ping(self.engine)
 
 
 _VEHICLE_COLUMNS = (

@@ -6,34 +6,38 @@ raising, so the agent can explain it to the customer.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Annotated, Any
 
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import BaseTool, InjectedToolArg, StructuredTool
 
 from tools.finance import ALLOWED_TERMS_MONTHS, FinancingError, financing_plan
 from tools.inventory import InventoryError, InventoryStore, SearchFilters
 from tools.normalize import BrandCatalog
+from tools.visits import VisitError, Visits
 
 TOOL_NAMES = ("normalize_brand", "search_inventory", "calculate_financing", "schedule_visit")
 
 
 @dataclass
 class Toolkit:
-    """The inventory, its brand catalog and the financing defaults the tools share."""
+    """The inventory, its brand catalog, the visits and the financing defaults the tools share."""
 
     store: InventoryStore
     catalog: BrandCatalog
+    visits: Visits | None = None
+    """Where schedule_visit books (the records database); None: a search-only toolkit that cannot book."""
     default_down_payment_pct: Decimal = Decimal("20")
     default_annual_rate: Decimal = Decimal("0.10")
     allowed_terms: tuple[int, ...] = ALLOWED_TERMS_MONTHS
 
     @classmethod
-    def from_store(cls, store: InventoryStore, **defaults: Any) -> Toolkit:
+    def from_store(cls, store: InventoryStore, visits: Visits | None = None, **defaults: Any) -> Toolkit:
         """Toolkit over a store, its catalog built from the makes and models in stock."""
-        return cls(store=store, catalog=BrandCatalog.build(store.catalog()), **defaults)
+        return cls(store=store, catalog=BrandCatalog.build(store.catalog()), visits=visits, **defaults)
 
     def normalize_brand(self, text: str) -> dict[str, Any]:
         """Canonical make/model for what the customer wrote, or make null with suggestions."""
@@ -87,21 +91,31 @@ class Toolkit:
         stock_id: int,
         customer_name: str | None = None,
         when: str | None = None,
-        thread_id: str | None = None,
+        thread_id: Annotated[str | None, InjectedToolArg] = None,
+        request_key: Annotated[str | None, InjectedToolArg] = None,
+        when_iso: Annotated[str | None, InjectedToolArg] = None,
+        branch: Annotated[str | None, InjectedToolArg] = None,
     ) -> dict[str, Any]:
-        """Book a visit to see a car in stock; returns the confirmation."""
+        """Book a visit to see a car in stock; returns the confirmation.
+
+        The graph adds the hidden arguments: the conversation (`thread_id`), the inbound message that asked
+        (`request_key`: the same request books once), the resolved time (`when_iso`) and the `branch`.
+        """
+        if self.visits is None:
+            return {"error": "visits cannot be booked here"}
         try:
-            visit_id, vehicle = self.store.book_visit(stock_id, customer_name, when, thread_id)
-        except InventoryError as exc:
+            visit = self.visits.book(
+                stock_id,
+                thread_id=thread_id or "unknown",
+                request_key=request_key or uuid.uuid4().hex,
+                customer_name=customer_name,
+                when_iso=when_iso,
+                when_text=when,
+                branch=branch,
+            )
+        except VisitError as exc:
             return {"error": str(exc)}
-        return {
-            "visit_id": visit_id,
-            "status": "booked",
-            "stock_id": vehicle.stock_id,
-            "car": vehicle.title,
-            "customer_name": customer_name,
-            "when": when,
-        }
+        return visit.as_tool_output()
 
     @cached_property
     def tools(self) -> dict[str, BaseTool]:

@@ -11,7 +11,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 from graph.builder import build_graph
 from graph.resources import clear_caches
 from graph.turn import run_turn
+from tools.database import make_engine
 from tools.inventory import InventoryStore, SearchFilters, read_vehicles_csv
+from tools.visits import Visits
 
 pytestmark = pytest.mark.integration
 
@@ -51,4 +53,6 @@ def test_the_brief_runs_against_postgres(postgres_url: str, monkeypatch: pytest.
     visit = run_turn(graph, "pg", "quiero ir a verlo mañana a las 10")
     booking = next(c for c in visit.tool_calls if c["name"] == "schedule_visit")
     assert booking["output"]["status"] == "booked"
-    assert InventoryStore.from_url(postgres_url).count_visits("pg") == 1  # visits land in the same database
+    # Without DATABASE_URL the records live next to the inventory: migrated there, the booking stored there.
+    [stored] = Visits(make_engine(postgres_url), InventoryStore.from_url(postgres_url)).for_thread("pg")
+    assert stored.visit_id == booking["output"]["visit_id"] and stored.car == "Chevrolet Onix 2021"

@@ -119,7 +119,7 @@ class EchoSender:
 
 
 def test_turns_processed_on_the_cluster_answer_every_thread_once(store: Store) -> None:
-    def echo(graph: Any, thread_id: str, text: str) -> TurnResult:
+    def echo(graph: Any, thread_id: str, text: str, turn_id: str | None = None) -> TurnResult:
         return TurnResult(thread_id=thread_id, reply=f"eco: {text}")
 
     threads = [t.replace("+5215500000", "+5215511111") for t in THREADS]

@@ -92,23 +92,3 @@ def test_invalid_filters_are_errors_in_the_tool(store: InventoryStore, filters: 
     args = {k: v for k, v in filters.__dict__.items() if v is not None}
     out = toolkit.tools["search_inventory"].invoke(args)
     assert "error" in out and out["results"] == []
-
-
-def test_visits_are_stored_and_counted(store: InventoryStore) -> None:
-    before = store.count_visits("t-visits")
-    visit_id, car = store.book_visit(311726, "Ana", "sábado 10:00", thread_id="t-visits")
-    assert visit_id > 0 and car.model == "Onix"
-    assert store.count_visits("t-visits") == before + 1
-    from tools.inventory import InventoryError
-
-    with pytest.raises(InventoryError):
-        store.book_visit(999999, None, None)
-
-
-def test_reloading_the_csv_keeps_visits(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'inv.sqlite'}"
-    first = InventoryStore.from_csv(url)
-    first.book_visit(311726, None, None, thread_id="keep")
-    second = InventoryStore.from_csv(url)
-    assert second.count_visits("keep") == 1
-    assert second.search(SearchFilters(limit=1)).total == 100

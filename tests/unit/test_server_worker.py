@@ -47,12 +47,13 @@ class FakeGraph:
 
     def __init__(self, delay: float = 0.0, fail: bool = False, reply: str | None = None) -> None:
         self.turns: list[str] = []
+        self.turn_ids: list[str | None] = []
         self.delay, self.fail, self.reply = delay, fail, reply
         self.running = 0
         self.max_running = 0
         self.lock = threading.Lock()
 
-    def __call__(self, graph: Any, thread_id: str, text: str) -> TurnResult:
+    def __call__(self, graph: Any, thread_id: str, text: str, turn_id: str | None = None) -> TurnResult:
         with self.lock:
             self.running += 1
             self.max_running = max(self.max_running, self.running)
@@ -61,6 +62,7 @@ class FakeGraph:
             if self.fail:
                 raise RuntimeError("graph exploded")
             self.turns.append(text)
+            self.turn_ids.append(turn_id)
             return TurnResult(thread_id=thread_id, reply=self.reply or f"eco: {text}")
         finally:
             with self.lock:
@@ -91,7 +93,7 @@ def test_messages_waiting_together_are_one_turn(store: Store) -> None:
     for i, text in enumerate(("hola", "busco un auto", "de 300k")):
         put(store, text, f"SM{i}")
     assert processor(store, graph, sender).process_thread(THREAD) is Outcome.DONE
-    assert graph.turns == ["hola\nbusco un auto\nde 300k"]
+    assert graph.turns == ["hola\nbusco un auto\nde 300k"] and graph.turn_ids == ["SM0"]
     assert sender.sent == [(THREAD, "eco: hola\nbusco un auto\nde 300k")]
     record = store.replies.get(THREAD, "SM0")
     assert record is not None and record.sids == ["SM0", "SM1", "SM2"] and record.status == "sent"

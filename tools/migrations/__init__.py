@@ -1,0 +1,1 @@
+"""Alembic revisions of the records database (applied by `tools.database.migrate`)."""
