@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser wrk run test test-unit lint bench eval studio clean
+.PHONY: setup browser wrk run test test-unit lint bench bench-faults eval studio clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench: setup wrk  ## turn latency (SQLite and Redis checkpointers) and search la
 	$(BIN)/python -m bench.eval_cost
 	$(BIN)/python -m bench.webhook_load
 	$(BIN)/python -m bench.webhook_e2e
+
+bench-faults: setup  ## long fault runs (lost / doubled / recovery), turns per second, embedded memory over 20,000 messages
+	$(BIN)/python -m bench.faults
+	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.embedded_memory
 
 eval: setup  ## golden-dataset regression gate (offline unless OPENAI_API_KEY is set)
 	$(BIN)/kavak-agent eval
