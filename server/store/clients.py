@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis
@@ -72,7 +73,7 @@ def persistence_mode(info: dict[str, Any], save: str | None) -> str:
 class RedisHealth(Health):
     """PING, and `INFO persistence` + `CONFIG GET save` on every primary."""
 
-    def __init__(self, conns: RedisConnections, on_aclose: Any = None) -> None:
+    def __init__(self, conns: RedisConnections, on_aclose: Callable[[], Awaitable[None]] | None = None) -> None:
         """`on_aclose`: an async callable run before the async pool closes (stops the accept writer)."""
         self.conns = conns
         self.on_aclose = on_aclose

@@ -288,3 +288,12 @@ def test_worker_killed_mid_turn_redelivers_and_replies_once(tmp_path: Path, twil
             assert len(deploy.twilio.sent(sender)) == 1
         finally:
             deploy.stop()
+
+
+def test_readiness_reports_persistence_and_live_workers(deploy: Deployment) -> None:
+    ready = deploy.http.get("/readyz").json()
+    assert ready["redis"] == "ok" and ready["persistence"] == "off"  # this test Redis runs without AOF
+    assert "appendonly" in ready["warnings"][0]
+    with_workers = deploy.http.get("/readyz", params={"workers": "1"})
+    assert with_workers.status_code == 200 and with_workers.json()["workers"] == 1
+    assert "persistence is off" in (deploy.tmp / "serve.log").read_text()  # said at start-up too

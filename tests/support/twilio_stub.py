@@ -11,6 +11,7 @@ builds an inbound request the way Twilio signs it (`RequestValidator(token).comp
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import time
@@ -171,7 +172,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the sender died waiting (stalled)
+            self.wfile.write(data)
 
 
 def _rfc2822(unix_time: float) -> str:
