@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from twilio.request_validator import RequestValidator
 
@@ -47,7 +48,10 @@ async def janitor(db: SqliteDatabase, saver: BaseCheckpointSaver, settings: Serv
 def start_embedded_worker(graph: object, store: Store, settings: ServerSettings) -> InProcessWorker | None:
     """The in-process worker, resuming what a previous run left; None (web chat only) without Twilio."""
     if not settings.twilio_configured:
-        log.warning("Twilio is not configured: the WhatsApp webhook answers 503; web chat works")
+        log.warning(
+            "Twilio is not configured: the WhatsApp webhook answers 503%s",
+            "; web chat works" if settings.webchat_enabled else "",
+        )
         return None
     assert isinstance(store.inbox, SqliteInbox)
     processor = TurnProcessor(graph, store, TwilioSender(settings), settings)
@@ -102,8 +106,18 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                     await asyncio.to_thread(worker.stop)
                 await store.health.aclose()
 
-    app = FastAPI(title="Kavak sales agent", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    # Swagger UI from the assets fastapi-offline ships, so /docs works without internet.
+    app = FastAPIOffline(
+        title="Kavak sales agent",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        favicon_url="/favicon.svg",
+    )
     app.include_router(webhook.router)
-    app.include_router(webchat.router)
+    if settings.webchat_enabled:
+        app.include_router(webchat.router)
+    app.include_router(webchat.assets)
     app.include_router(health.router)
     return app
