@@ -116,10 +116,11 @@ class TurnProcessor:
         batch = inbox.processing(thread_id)
         record = replies.get(thread_id, batch[0].sid) if batch else None
         if record is None:
-            self._wait_for_burst(thread_id)
-            batch = inbox.claim(thread_id, ttl)
-            if not batch:
-                return False
+            if not batch:  # a batch left claimed by a dead worker is answered as it was: same turn id
+                self._wait_for_burst(thread_id)
+                batch = inbox.claim(thread_id, ttl)
+                if not batch:
+                    return False
             record = self._answer(thread_id, batch)
             replies.save(record, ttl)
             if self.settings.send_delay_s:

@@ -284,3 +284,13 @@ def test_the_lock_is_held_by_one_turn_and_renewed(store: Store) -> None:
         time.sleep(0.5)  # beyond the TTL: renewed in the background
         assert store.locks.try_acquire(THREAD, 1) is None and not lease.lost.is_set()
     assert store.locks.try_acquire(THREAD, 1) is not None
+
+
+def test_a_batch_claimed_by_a_dead_worker_is_answered_as_it_was(store: Store) -> None:
+    graph, sender = FakeGraph(), FakeSender()
+    put(store, "hola", "SM0")
+    store.inbox.claim(THREAD, 3600)  # claimed, then the worker died before recording a reply
+    put(store, "busco un auto", "SM1")  # arrived meanwhile: its own turn, not merged into the replayed one
+    processor(store, graph, sender).process_thread(THREAD)
+    assert graph.turns == ["hola", "busco un auto"] and graph.turn_ids == ["SM0", "SM1"]
+    assert [body for _, body in sender.sent] == ["eco: hola", "eco: busco un auto"]
