@@ -178,7 +178,8 @@ class Outbox:
                 ).rowcount
             if taken == 1:
                 claimed.append((notification_id, token))
-        found = {n.notification_id: n for n in self._query(notifications.c.notification_id.in_([i for i, _ in claimed]))}
+        ids = [notification_id for notification_id, _ in claimed]
+        found = {n.notification_id: n for n in self._query(notifications.c.notification_id.in_(ids))}
         return [_with_token(found[i], token) for i, token in claimed if i in found]
 
     def delivered(self, notification: Notification, external_ref: str | None) -> bool:

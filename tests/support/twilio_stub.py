@@ -99,14 +99,14 @@ class _Handler(BaseHTTPRequestHandler):
                 failing = False
         if failing:
             return self._json(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
-        if not form.get("To") or not form.get("Body"):
+        if not form.get("To") or not (form.get("Body") or form.get("ContentSid")):
             return self._json(400, {"code": 21604, "message": "A 'To' phone number is required.", "status": 400})
         sid = message_sid()
         now = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
         resource = {
             "account_sid": account,
             "api_version": "2010-04-01",
-            "body": form["Body"],
+            "body": form.get("Body", ""),
             "date_created": now,
             "date_sent": None,
             "date_updated": now,
