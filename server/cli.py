@@ -43,9 +43,14 @@ def serve(args: argparse.Namespace) -> int:
 def worker(args: argparse.Namespace) -> int:
     """Run a Celery worker that dispatches queued threads, runs their turns and sends the replies."""
     from server.celery_app import QUEUE, create_celery
+    from server.notifications.runtime import attach_to_celery
 
     settings = _settings("validate_for_worker")
     app = create_celery(settings)
+    try:
+        attach_to_celery(app, settings)  # the worker also delivers the sales team's notifications
+    except ConfigurationError as exc:
+        raise SystemExit(f"kavak-agent: invalid configuration: {exc}") from exc
     argv = [
         "worker",
         f"--concurrency={args.concurrency}",

@@ -312,9 +312,11 @@ class Leads:
             raise LeadError(f"a note must be 1 to {MAX_NOTE} characters")
         now = self.clock()
         with self.engine.begin() as conn:
-            note_id = conn.execute(
+            inserted = conn.execute(
                 insert(lead_notes).values(lead_id=lead.lead_id, author=_staff(author), text=text, created_at=now)
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert inserted is not None
+            note_id = inserted[0]
             conn.execute(update(leads).where(leads.c.lead_id == lead.lead_id).values(updated_at=now))
         return Note(int(note_id), lead.lead_id, _staff(author), text, now)
 

@@ -12,7 +12,7 @@ import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Column, Engine, Index, PrimaryKeyConstraint, String, Table, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -68,7 +68,7 @@ class StaffReplies:
     def begin(self, message_id: str, thread_id: str, staff: str, kind: ReplyKind, body: str) -> tuple[StaffReply, bool]:
         """Claim `message_id` for this reply; (the record, True) when new, (the earlier record, False) otherwise."""
         now = self.clock()
-        row = {
+        row: dict[str, Any] = {
             "message_id": message_id,
             "thread_id": thread_id,
             "staff": staff,
