@@ -34,7 +34,10 @@ class LoginLimiter:
     def __init__(self, spec: str, redis_url: str | None) -> None:
         """`spec` in `limits` notation ("5/minute;20/hour")."""
         self.items = parse_many(spec)
-        storage = storage_from_string(f"async+{redis_url}" if redis_url else "async+memory://")
+        if redis_url:  # shared by every `serve` process; redis-py (already a dependency), not coredis
+            storage = storage_from_string(f"async+{redis_url}", implementation="redispy")
+        else:
+            storage = storage_from_string("async+memory://")
         self.limiter = MovingWindowRateLimiter(storage)
 
     async def retry_after(self, *keys: str) -> float | None:

@@ -64,8 +64,14 @@ def _ago(moment: datetime | None, now: datetime | None = None) -> str:
     return f"{hours} h {minutes:02d} min" if hours < 48 else f"{hours // 24} días"
 
 
-env.filters.update(local=_local, ago=_ago, money=lambda v: f"${int(v):,}" if v not in (None, "") else "—")
-env.globals.update(reasons=views.REASONS, statuses=STATUSES, link_for=views.link_for)
+SUMMARY_LABELS = {"text": "Resumen", "name": "Nombre", "car": "Auto", "budget": "Presupuesto", "payment": "Pago"}
+env.filters.update(
+    local=_local,
+    ago=_ago,
+    iso_local=lambda text: _local(datetime.fromisoformat(text), "%a %d/%m %H:%M"),
+    money=lambda v: f"${int(v):,}" if isinstance(v, int | float) or str(v).isdigit() else (v or "—"),
+)
+env.globals.update(reasons=views.REASONS, statuses=STATUSES, link_for=views.link_for, summary_labels=SUMMARY_LABELS)
 
 
 def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:

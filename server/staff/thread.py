@@ -61,7 +61,7 @@ def message_times(graph: Any, thread_id: str, limit: int = HISTORY_LIMIT) -> dic
         if not snapshot.created_at:
             continue
         at = datetime.fromisoformat(snapshot.created_at)
-        oldest_ids = {m.id for m in snapshot.values.get("messages", []) if m.id}
+        oldest_ids = {i for i in map(_message_id, snapshot.values.get("messages", [])) if i}
         for message_id in oldest_ids:
             first_seen[message_id] = at
     if not complete:  # messages already in the oldest snapshot we read may be older still
@@ -98,7 +98,7 @@ def last_customer_at(graph: Any, thread_id: str) -> datetime | None:
         return None
     when: datetime | None = None
     for snapshot in graph.get_state_history(_config(thread_id), limit=HISTORY_LIMIT):
-        if not any(m.id == last.id for m in snapshot.values.get("messages", [])):
+        if not any(_message_id(m) == last.id for m in snapshot.values.get("messages", [])):
             break
         if snapshot.created_at:
             when = datetime.fromisoformat(snapshot.created_at)
@@ -144,6 +144,14 @@ def turn_lock(store: Any, thread_id: str, ttl_s: float, wait_s: float = 30.0) ->
         yield
     finally:
         store.release(thread_id, token)
+
+
+def _message_id(message: Any) -> str | None:
+    """A message's id; older checkpoints of some savers (Redis) hold messages in their serialized form."""
+    if isinstance(message, dict):  # {"lc": 1, "id": [class path], "kwargs": {"id": ..., ...}} or a plain dict
+        found = (message.get("kwargs") or message).get("id")
+        return found if isinstance(found, str) else None
+    return getattr(message, "id", None)
 
 
 def _text(message: BaseMessage) -> str:

@@ -62,7 +62,8 @@ class Conversation:
 
 
 def inbox(desk: StaffDesk) -> Inbox:
-    """Handed-off conversations (longest waiting first), failed notifications, active leads, visits."""
+    """Handed-off conversations (longest waiting first), failed notifications, active leads, visits today and the
+    next seven days."""
     now = desk.clock()
     waiting = desk.handoffs.list("open") + desk.handoffs.list("taken")
     waiting.sort(key=lambda h: (h.status != "open", h.created_at))
@@ -70,7 +71,6 @@ def inbox(desk: StaffDesk) -> Inbox:
     local = now.astimezone(DEALER_TZ)
     today = datetime.combine(local.date(), time(0), DEALER_TZ)
     tomorrow = today + timedelta(days=1)
-    week_end = today + timedelta(days=7 - local.weekday())
 
     def with_lead(visits: list[Visit]) -> list[tuple[Visit, Lead | None]]:
         return [(visit, desk.leads.for_thread(visit.thread_id)) for visit in visits]
@@ -80,7 +80,7 @@ def inbox(desk: StaffDesk) -> Inbox:
         failed=desk.outbox.failed(),
         leads=active,
         visits_today=with_lead(desk.visits.between(today, tomorrow)),
-        visits_week=with_lead(desk.visits.between(tomorrow, max(week_end, tomorrow))),
+        visits_week=with_lead(desk.visits.between(tomorrow, tomorrow + timedelta(days=7))),
         now=now,
     )
 
