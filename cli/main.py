@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import sys
-import uuid
 from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
@@ -16,7 +15,8 @@ from graph.checkpoint import open_checkpointer
 from graph.settings import Settings, get_settings
 from graph.turn import run_turn
 
-PROMPT = "tú › "
+EVAL_PACKAGES = ("agentevals", "openevals", "tqdm")
+"""What `kavak-agent eval` cannot run without (the `eval` extra)."""
 
 
 def _load_settings() -> Settings:
@@ -28,29 +28,9 @@ def _load_settings() -> Settings:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Interactive conversation; the thread is kept across restarts by the checkpointer."""
-    settings = _load_settings()
-    thread_id = args.thread
-    mode = "offline (rules + templates)" if settings.offline else f"model {settings.agent_model}"
-    print(f"Kavak sales agent · {mode} · thread '{thread_id}'. Commands: /new, /quit.")
-    with open_checkpointer(settings) as saver:
-        graph = build_graph(saver)
-        while True:
-            try:
-                text = input(PROMPT)
-            except (EOFError, KeyboardInterrupt):
-                print()
-                return 0
-            if text.strip() in ("/quit", "/exit"):
-                return 0
-            if text.strip() == "/new":
-                thread_id = f"terminal-{uuid.uuid4().hex[:8]}"
-                print(f"(new conversation: thread '{thread_id}')")
-                continue
-            result = run_turn(graph, thread_id, text)
-            if args.verbose:
-                for call in result.tool_calls:
-                    print(f"  [tool] {call['name']}({json.dumps(call['args'], ensure_ascii=False)})")
-            print(f"kavi › {result.reply}\n")
+    from cli.chat import run_chat
+
+    return run_chat(_load_settings(), args.thread, args.verbose)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -85,6 +65,23 @@ def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    """`kavak-agent eval`, after checking that the evaluation extra is installed."""
+    import importlib.util
+
+    missing = [name for name in EVAL_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        print(
+            f"kavak-agent eval needs the evaluation tools ({', '.join(missing)} missing). Install them with\n"
+            "  make setup-eval        (torch CPU build + the `eval` extra)\n"
+            "or\n"
+            "  .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e '.[eval]'",
+            file=sys.stderr,
+        )
+        return 2
+    return _lazy("evals.cli", "run")(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="kavak-agent", description="WhatsApp sales agent for used cars.")
@@ -93,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="Chat with the agent in the terminal.")
     chat.add_argument("--thread", type=thread_id, default="terminal", help="Conversation id (kept across restarts).")
-    chat.add_argument("-v", "--verbose", action="store_true", help="Show tool calls.")
+    chat.add_argument("-v", "--verbose", action="store_true", help="Show tool calls, one line each.")
     chat.set_defaults(func=cmd_chat)
 
     ask = sub.add_parser("ask", help="Send one message and print the reply.")
@@ -103,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=cmd_ask)
 
     serve = sub.add_parser("serve", help="Start the FastAPI app: Twilio webhook, status callback, web chat.")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
+    serve.add_argument("--port", type=int, default=8000, help="Port (default 8000).")
     serve.set_defaults(func=_lazy("server.cli", "serve"))
 
     worker = sub.add_parser("worker", help="Start a Celery worker that runs turns and sends replies.")
@@ -120,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--langsmith", action="store_true", help="Upload the dataset and run an experiment.")
     evaluate.add_argument("--experiment-prefix", default="kavak-agent")
     evaluate.add_argument("--no-progress", action="store_true", help="No progress bar.")
-    evaluate.set_defaults(func=_lazy("evals.cli", "run"))
+    evaluate.set_defaults(func=cmd_eval)
 
     from cli.sales import add_commands
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,7 +48,7 @@ def format_table(summary: dict[str, Any]) -> str:
     """The per-metric table and the pass rate, as printed."""
     lines = [f"{'metric':<22}{'score':>8}{'n':>6}  role", "-" * 44]
     for key, metric in summary["metrics"].items():
-        score = "-" if metric["mean"] is None else f"{metric['mean']:.1%}"
+        score = "n/a" if metric["mean"] is None else f"{metric['mean']:.1%}"
         lines.append(f"{key:<22}{score:>8}{metric['n']:>6}  {'gate' if metric['hard'] else 'score'}")
     lines.append("-" * 44)
     lines.append(
@@ -58,6 +59,14 @@ def format_table(summary: dict[str, Any]) -> str:
     if usage.get("llm_calls"):
         lines.append(f"per conversation: {usage['llm_calls']} LLM calls, {usage['total_tokens']} tokens")
     return "\n".join(lines)
+
+
+def quiet_progress_bars() -> None:
+    """No progress bars at all, including the embedding model's "Loading weights" (Hugging Face's tqdm)."""
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # read when transformers / huggingface_hub are imported
+    os.environ["TQDM_DISABLE"] = "1"
+    if "transformers" in sys.modules:
+        sys.modules["transformers"].utils.logging.disable_progress_bar()
 
 
 def results_from_experiment(conversations: Sequence[Conversation], rows: Sequence[Any]) -> list[ConversationResult]:
@@ -81,6 +90,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"kavak-agent eval: {exc}", file=sys.stderr)
         return 2
     settings = get_settings()
+    if args.langsmith and settings.langsmith_api_key is None:  # before anything heavy is loaded
+        print(
+            "kavak-agent eval: --langsmith needs LANGSMITH_API_KEY (and LANGSMITH_ENDPOINT for a self-hosted "
+            "LangSmith)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.no_progress:
+        quiet_progress_bars()
     mode = "offline (rules + templates)" if settings.offline else f"model {settings.agent_model}"
     evaluators, notes = build_evaluators(settings)
     print(f"kavak-agent eval · {len(conversations)} conversations · {mode} · {' · '.join(notes)}")
@@ -123,13 +141,7 @@ def _run_langsmith(
 ) -> SuiteResult | int:
     from evals.langsmith_sync import LangSmithUnavailable, make_client, run_experiment
 
-    if settings.langsmith_api_key is None:
-        print(
-            "kavak-agent eval: --langsmith needs LANGSMITH_API_KEY (and LANGSMITH_ENDPOINT for a self-hosted "
-            "LangSmith)",
-            file=sys.stderr,
-        )
-        return 2
+    assert settings.langsmith_api_key is not None  # checked in `run` before loading the evaluators
     client = make_client(settings.langsmith_endpoint, settings.langsmith_api_key.get_secret_value())
     try:
         results = run_experiment(client, conversations, evaluators, args.experiment_prefix)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from twilio.request_validator import RequestValidator
 
 from graph.builder import build_graph
@@ -52,7 +53,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                     memory.on_enqueue = worker.submit
                     worker.start()
                 else:
-                    log.warning("Twilio is not configured: the WhatsApp webhook answers 503; web chat works")
+                    log.warning(
+                        "Twilio is not configured: the WhatsApp webhook answers 503%s",
+                        "; web chat works" if settings.webchat_enabled else "",
+                    )
                 pump = await asyncio.to_thread(start_pump, settings)  # embedded: notifications delivered here
             app.state.services = Services(settings, graph, saver, store, validator, worker)
             # Start-up objects (graph, models, inventory) never die: keep them out of the GC's full scans,
@@ -70,9 +74,19 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                     await asyncio.to_thread(pump.stop)
                 await store.aclose()
 
-    app = FastAPI(title="Kavak sales agent", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    # Swagger UI from the assets fastapi-offline ships, so /docs works without internet.
+    app = FastAPIOffline(
+        title="Kavak sales agent",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        favicon_url="/favicon.svg",
+    )
     app.include_router(webhook.router)
-    app.include_router(webchat.router)
+    if settings.webchat_enabled:
+        app.include_router(webchat.router)
+    app.include_router(webchat.assets)
     app.include_router(health.router)
     staff.install(app, settings)
     return app

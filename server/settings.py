@@ -53,6 +53,25 @@ class ServerSettings(SalesSettings):
     send_delay_s: float = Field(
         default=0.0, ge=0, description="Testing/demos only: sleep between a turn and its sending."
     )
+    webchat_enabled: bool = Field(
+        default=True, description="Serve the public web chat at / (turn it off where only WhatsApp should answer)."
+    )
+    webchat_rate_limit: str = Field(
+        default="20/minute;200/hour",
+        description="Web chat requests allowed per client address, in `limits` notation ('N/second|minute|hour').",
+    )
+    webchat_max_chars: int = Field(default=4_096, gt=0, le=100_000, description="Longest web chat message.")
+
+    @field_validator("webchat_rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit like '20/minute;200/hour': {value!r}") from exc
+        return value
 
     @field_validator("twilio_auth_token", mode="before")
     @classmethod

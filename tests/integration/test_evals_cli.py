@@ -48,6 +48,7 @@ def test_small_run_passes_a_lower_threshold_and_compares_with_the_last_report(tm
     assert first.returncode == 0, first.stdout + first.stderr
     second = kavak_eval("--limit", "4", "--threshold", "0.5", "--report-dir", "r", cwd=tmp_path)
     assert second.returncode == 0
+    assert second.stderr == "", "--no-progress must print no progress bar (the model's 'Loading weights' included)"
     latest = json.loads(sorted((tmp_path / "r").glob("eval-*.json"))[-1].read_text())
     assert latest["comparison"]["previous"] is not None and latest["comparison"]["regressions"] == []
 

@@ -26,9 +26,15 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def studio_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def studio_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `langgraph dev` writes its output."""
+    return tmp_path_factory.mktemp("studio") / "langgraph-dev.log"
+
+
+@pytest.fixture(scope="module")
+def studio_url(studio_log: Path) -> Iterator[str]:
     port = free_port()
-    log = tmp_path_factory.mktemp("studio") / "langgraph-dev.log"
+    log = studio_log
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LANGSMITH_", "LANGCHAIN_"))}
     env.update(DATA_DIR=str(log.parent / "data"), LANGSMITH_TRACING="false", LANGGRAPH_NO_VERSION_CHECK="true")
     cli = Path(sys.executable).parent / "langgraph"
@@ -84,3 +90,26 @@ def test_studio_serves_the_graph_and_runs_a_conversation(studio_url: str) -> Non
     history = client.threads.get_state(thread["thread_id"])["values"]["messages"]
     tool_names = [m["name"] for m in history if m["type"] == "tool"]
     assert tool_names == ["normalize_brand", "search_inventory", "calculate_financing"]
+
+
+def test_studio_gets_the_input_and_output_schemas(studio_url: str) -> None:
+    """Studio's input form is built from these schemas: `messages` must be in the input schema."""
+    client = get_sync_client(url=studio_url)
+    assistant = client.assistants.search(graph_id="agent")[0]
+    schemas = httpx.get(f"{studio_url}/assistants/{assistant['assistant_id']}/schemas", timeout=30).json()
+    assert schemas["input_schema"] is not None, schemas
+    assert "messages" in schemas["input_schema"]["properties"], schemas["input_schema"]
+    assert schemas["state_schema"] and "preferences" in schemas["state_schema"]["properties"]
+    assert schemas["output_schema"] is not None and "messages" in schemas["output_schema"]["properties"]
+    assert schemas["context_schema"] is not None and "offline" in schemas["context_schema"]["properties"]
+
+
+def test_stateless_runs_log_no_durability_warning(studio_url: str, studio_log: Path) -> None:
+    """A run without a thread has no checkpointer; langgraph-api still passes `durability`, which warned."""
+    client = get_sync_client(url=studio_url)
+    state = client.runs.wait(None, "agent", input={"messages": [{"role": "human", "content": "hola"}]})
+    assert "Kavi" in state["messages"][-1]["content"]
+    client.runs.wait(None, "agent", input={"messages": [{"role": "human", "content": "busco un auto"}]})
+    log = studio_log.read_text()
+    assert "Background run succeeded" in log
+    assert "durability" not in log, [line for line in log.splitlines() if "durability" in line]

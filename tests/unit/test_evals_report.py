@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -74,4 +75,48 @@ def test_comparison_reports_metric_deltas() -> None:
 
 def test_chart_has_one_bar_per_scored_metric() -> None:
     svg = metric_chart({"a": {"mean": 1.0}, "b": {"mean": 0.5}, "c": {"mean": None}})
-    assert svg.count("<rect") == 2 and "50.0%" in svg
+    assert svg.count('class="bar ') == 2 and "50.0%" in svg and ">n/a<" in svg
+
+
+def test_chart_draws_the_threshold_and_tells_gated_from_scored_metrics() -> None:
+    metrics = {
+        "tool_accuracy": {"mean": 0.95, "n": 80, "hard": True},
+        "guardrail": {"mean": 1.0, "n": 20, "hard": True},
+        "facts": {"mean": 0.5, "n": 4, "hard": True},
+        "completion": {"mean": None, "n": 0, "hard": True},
+        "semantic_similarity": {"mean": 0.99, "n": 80, "hard": False},
+    }
+    svg = metric_chart(metrics, threshold=0.97)
+    assert svg.count('class="threshold"') == 1 and "gate 97%" in svg
+    # 95% on a gated metric is below a 97% gate: red, never green; 100% is green; scored bars are hatched.
+    bars = dict(re.findall(r"<title>([\d.]+%) \((\w+)\)</title>", svg))
+    assert bars == {"95.0%": "gate", "100.0%": "gate", "50.0%": "gate", "99.0%": "score"}
+    assert re.search(r'fill="#c62828" class="bar gate"><title>95.0%', svg)
+    assert re.search(r'fill="#2e7d32" class="bar gate"><title>100.0%', svg)
+    assert re.search(r'fill="url\(#hatch\)"[^>]*class="bar score"><title>99.0%', svg)
+    assert svg.count('class="bar ') == 4  # n = 0 has no bar
+    assert ">n/a<" in svg
+
+
+def test_html_shows_n_a_and_the_transcripts_of_failing_conversations(tmp_path: Path) -> None:
+    report = suite({"ok-1": True, "bad-1": False})
+    report["conversations"][1]["turns"] = [
+        {
+            "user": "chebys <300k>",
+            "reply": "Tengo 7 opciones…",
+            "route": ["consult", "normalize", "search", "respond"],
+            "tool_calls": [{"name": "search_inventory", "args": {"make": "Chevrolet", "max_price": 300000}}],
+        }
+    ]
+    report["summary"]["metrics"]["completion"] = {"mean": None, "n": 0, "hard": True}
+    report["run"] = {"threshold": 0.95, "mode": "offline"}
+    _, html_path = write_report(report, tmp_path)
+    page = html_path.read_text()
+    assert "<td>completion</td><td>n/a</td><td>0</td>" in page
+    failing = page.split("<h2>Failing conversations</h2>")[1]
+    assert "bad-1" in failing and "ok-1" not in failing
+    assert "tool_accuracy</b>: turn 1: x" in failing  # the reason
+    assert "chebys &lt;300k&gt;" in failing and "Tengo 7 opciones" in failing  # escaped customer text, reply
+    assert "search_inventory({&quot;make&quot;: &quot;Chevrolet&quot;, &quot;max_price&quot;: 300000})" in failing
+    assert "consult → normalize → search → respond" in failing
+    assert 'class="threshold"' in page and "pass rate ≥ 95%" in page
