@@ -83,6 +83,7 @@ bench: setup-dev wrk  ## turn latency (SQLite and Redis checkpointers) and searc
 	$(BIN)/python -m bench.eval_cost
 	$(BIN)/python -m bench.webhook_load
 	$(BIN)/python -m bench.webhook_e2e
+	$(BIN)/python -m bench.leads
 
 eval: $(EVAL_STAMP)  ## golden-dataset regression gate (offline unless OPENAI_API_KEY is set)
 	$(BIN)/kavak-agent eval

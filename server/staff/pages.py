@@ -50,8 +50,15 @@ NOTICES = {
 env = Environment(loader=PackageLoader("server.staff", "templates"), autoescape=select_autoescape(default=True))
 
 
+WEEKDAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
+
+
 def _local(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    return moment.astimezone(DEALER_TZ).strftime(fmt) if moment else "—"
+    """A time in Mexico City; `%a` is the Spanish weekday whatever the process's locale."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(DEALER_TZ)
+    return local.strftime(fmt.replace("%a", WEEKDAYS[local.weekday()]))
 
 
 def _ago(moment: datetime | None, now: datetime | None = None) -> str:

@@ -4,7 +4,7 @@ A customer writes on WhatsApp (signed webhooks), the conversation is handed to a
 (Twilio stand-in and a CRM stand-in that verifies signatures: counted, exactly once). A staff member signs in,
 sees the handed-off conversation, replies (the reply reaches the Twilio stand-in once and is in the thread),
 returns it to the agent (the agent answers the customer's next message), marks the lead won and downloads the
-CSV. Set UPDATE_SCREENSHOTS=1 to refresh the README's screenshots in docs/.
+CSV. `SCREENSHOTS_DIR=$PWD/docs` refreshes the README's screenshots.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -39,7 +41,6 @@ from tools.visits import Visits
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-DOCS = REPO / "docs"
 EMAIL, PASSWORD = "luis@dealer.mx", "correct horse battery staple"
 CUSTOMER = "whatsapp:+5215512345678"
 SALES = "whatsapp:+5215599999999"
@@ -150,6 +151,34 @@ def dealer(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dealer]:
         yield Dealer(url, env, twilio, crm)
 
 
+@contextmanager
+def attacker_site(target: str) -> Iterator[str]:
+    """A page on http://localhost:<port> (another site than 127.0.0.1) that auto-submits a form to `target`."""
+    html = (
+        f'<form method="post" action="{target}"><input name="csrf" value="guess"></form>'
+        "<script>document.forms[0].submit()</script>"
+    ).encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(html)))
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def sign_in(page: Page, url: str) -> None:
     page.goto(url + "/staff")
     expect(page).to_have_url(url + "/staff/login?next=/staff")
@@ -160,9 +189,9 @@ def sign_in(page: Page, url: str) -> None:
 
 
 def shot(page: Page, tmp: Path, name: str) -> None:
-    """A screenshot for the README (docs/ only when asked, so test runs leave the checkout alone)."""
-    target = DOCS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp
-    target.mkdir(exist_ok=True)
+    """A screenshot for the README: to $SCREENSHOTS_DIR when set (test runs leave docs/ alone otherwise)."""
+    target = Path(os.environ.get("SCREENSHOTS_DIR") or tmp)
+    target.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target / name), full_page=False)
 
 
@@ -213,6 +242,16 @@ def test_the_sales_team_takes_a_handed_off_customer(dealer: Dealer, tmp_path: Pa
             shot(page, tmp_path, "staff-conversation.png")
             staff_replies = [r for r in dealer.replies() if "soy Luis" in r]
             assert len(staff_replies) == 1
+
+            # A page on another site that posts "return to the agent" as soon as it loads: the browser does
+            # not send the staff cookie (SameSite=Strict), so nothing happens.
+            with attacker_site(f"{dealer.url}/staff/c/{lead.lead_id}/release") as evil:
+                attack = context.new_page()
+                attack.goto(evil)
+                attack.wait_for_url(f"{dealer.url}/staff/c/{lead.lead_id}/release")
+                expect(attack.locator("body")).to_contain_text("sign in")
+                attack.close()
+            assert Handoffs(dealer.records).current(CUSTOMER) is not None
 
             page.click("#release")
             expect(page.locator(".notice")).to_contain_text("volvió al agente")
