@@ -31,7 +31,11 @@ def serve(args: argparse.Namespace) -> int:
     level = logging.getLogger().getEffectiveLevel()
     url = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{args.port}"
     chat = f"web chat {url}/ · " if settings.webchat_enabled else ""
-    print(f"kavak-agent serve: {chat}API docs {url}/docs · WhatsApp webhook {url}/twilio/whatsapp", flush=True)
+    print(
+        f"kavak-agent serve: {chat}staff inbox {url}/staff · API docs {url}/docs · "
+        f"WhatsApp webhook {url}/twilio/whatsapp",
+        flush=True,
+    )
     uvicorn.run(
         create_app(settings),
         host=args.host,

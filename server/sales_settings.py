@@ -54,12 +54,12 @@ class SalesSettings(Settings):
         mode="before",
     )
     @classmethod
-    def _blank_is_none(cls, value: object) -> object:
+    def _sales_blank_is_none(cls, value: object) -> object:
         return blank_to_none(value)
 
     @field_validator("staff_login_rate_limit")
     @classmethod
-    def _rate_limit_parses(cls, value: str) -> str:
+    def _login_rate_limit_parses(cls, value: str) -> str:
         from limits import parse_many
 
         try:

@@ -234,6 +234,7 @@ def test_the_sales_team_takes_a_handed_off_customer(dealer: Dealer, tmp_path: Pa
             expect(page).to_have_url(f"{dealer.url}/staff/c/{lead.lead_id}")
             expect(page.locator("#transcript .msg.customer")).to_contain_text("Hola, busco un Onix")
             expect(page.locator("#transcript .msg.agent")).to_have_count(1)
+            expect(page.locator("#reply-card")).to_contain_text("Ventana de 24 h abierta")  # dated from checkpoints
             page.fill("#reply-text", "Hola Ana, soy Luis de Kavak. ¿Te llamo en 5 minutos?")
             page.click("#send-reply")
             expect(page.locator(".notice")).to_contain_text("Mensaje enviado")
