@@ -260,9 +260,9 @@ def test_the_sales_team_takes_a_handed_off_customer(dealer: Dealer, tmp_path: Pa
             before = len(dealer.replies())
             dealer.customer_says("Do you have any Chebys under 300k?")
             wait_until(lambda: len(dealer.replies()) > before, 60, "the agent to answer after the hand-back")
-            assert "Onix" in dealer.replies()[-1]
+            assert "Chevrolet" in dealer.replies()[-1]
             page.reload()
-            expect(page.locator("#transcript .msg.agent").last).to_contain_text("Onix")
+            expect(page.locator("#transcript .msg.agent").last).to_contain_text("Chevrolet")
 
             page.select_option("#status-select", "won")
             page.click("#save-status")
