@@ -1,4 +1,4 @@
-"""FastAPI app: Twilio webhook and status callback, web chat, staff inbox, health probes, built by `create_app`."""
+"""FastAPI app: Twilio webhook and status callback, web chat, health probes, built by `create_app`."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from graph.checkpoint import open_checkpointer
 from graph.resources import get_toolkit
 from server import health, staff, webchat, webhook
 from server.inbox import MemoryStore, RedisStore, Store
-from server.notifications.pump import NotificationPump
-from server.notifications.runtime import start_pump
 from server.outbound import TwilioSender
 from server.services import Services
 from server.settings import ServerSettings
@@ -41,7 +39,6 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             token = settings.twilio_auth_token
             validator = RequestValidator(token.get_secret_value()) if token else None
             worker: InProcessWorker | None = None
-            pump: NotificationPump | None = None
             store: Store
             if settings.redis_url:
                 store = RedisStore(settings.redis_url)
@@ -57,7 +54,6 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                         "Twilio is not configured: the WhatsApp webhook answers 503%s",
                         "; web chat works" if settings.webchat_enabled else "",
                     )
-                pump = await asyncio.to_thread(start_pump, settings)  # embedded: notifications delivered here
             app.state.services = Services(settings, graph, saver, store, validator, worker)
             # Start-up objects (graph, models, inventory) never die: keep them out of the GC's full scans,
             # which otherwise stall the event loop for milliseconds under load.
@@ -70,8 +66,6 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             finally:
                 if worker is not None:
                     await asyncio.to_thread(worker.stop)
-                if pump is not None:
-                    await asyncio.to_thread(pump.stop)
                 await store.aclose()
 
     # Swagger UI from the assets fastapi-offline ships, so /docs works without internet.
@@ -88,5 +82,5 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         app.include_router(webchat.router)
     app.include_router(webchat.assets)
     app.include_router(health.router)
-    staff.install(app, settings)
+    staff.install(app, settings)  # the staff inbox; in embedded mode, the notification worker too
     return app
