@@ -25,6 +25,7 @@ from tests.support.twilio_stub import TwilioStub
 from tools.database import utcnow
 from tools.handoffs import Handoffs
 from tools.leads import Leads
+from tools.notifications import Outbox
 from tools.staff import StaffAccounts
 from tools.staff_replies import StaffReplies
 
@@ -156,3 +157,26 @@ def test_unknown_conversations_and_web_threads(deployment: Deployment) -> None:
     assert "no es de WhatsApp" in deployment.page(web.lead_id)
     refused = deployment.post(f"/staff/c/{web.lead_id}/reply", message_id=secrets.token_hex(16), text="Hola")
     assert refused.status_code == 409  # type: ignore[attr-defined]
+
+
+def test_notes_statuses_and_a_failed_notification_from_the_inbox(deployment: Deployment) -> None:
+    lead = Leads(get_records_engine()).record(CUSTOMER, event="visit_booked", customer_name="Ana")
+    outbox = Outbox(get_records_engine())
+    [webhook] = [n for n in outbox.claim_due() if n.channel == "webhook"]
+    outbox.attempt_failed(webhook, "HTTP 500: CRM down", retry_at=None)
+    inbox = deployment.client.get("/staff").text
+    assert 'id="failed-notifications"' in inbox and "HTTP 500: CRM down" in inbox
+    assert deployment.post(f"/staff/notifications/{webhook.notification_id}/retry").status_code == 303  # type: ignore[attr-defined]
+    assert outbox.get(webhook.notification_id).status == "pending"  # type: ignore[union-attr]
+    assert 'id="failed-notifications"' not in deployment.client.get("/staff").text
+
+    deployment.post(f"/staff/leads/{lead.lead_id}/notes", text="Prefiere que le llamen en la tarde")
+    deployment.post(f"/staff/leads/{lead.lead_id}/status", status="lost")
+    page = deployment.page(lead.lead_id)
+    assert "Prefiere que le llamen en la tarde" in page and 'id="lead-status">lost<' in page
+    refused = deployment.post(f"/staff/leads/{lead.lead_id}/status", status="hot")
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert Leads(get_records_engine()).get(lead.lead_id).status == "lost"  # type: ignore[union-attr]
+    api = deployment.client.get(f"/staff/api/c/{lead.lead_id}").json()
+    assert api["lead"]["status"] == "lost" and api["transcript"][0]["role"] == "customer"
+    assert deployment.client.get("/staff/api/inbox").json()["handoffs"][0]["lead"]["lead_id"] == lead.lead_id
