@@ -11,11 +11,10 @@ staff member or another process wrote in between is overwritten.
 from __future__ import annotations
 
 import builtins
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal, get_args
 
 from sqlalchemy import (
@@ -37,12 +36,25 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tools.database import UTCDateTime, records_metadata, utcnow
+from tools.lead_fields import (
+    MAX_KEY,
+    MAX_NAME,
+    Channel,
+    LeadError,
+    channel_of,
+    clean_budget,
+    clean_name,
+    clean_phone,
+    json_object,
+    phone_of,
+    staff_name,
+    thread_key,
+)
 from tools.notifications import enqueue_for
 from tools.public_ids import new_public_id, parse_public_id
 
 LeadStatus = Literal["new", "contacted", "visit_booked", "handed_off", "won", "lost"]
 LeadEvent = Literal["visit_booked", "handed_off", "quoted"]
-Channel = Literal["whatsapp", "web", "other"]
 STATUSES: tuple[str, ...] = get_args(LeadStatus)
 EVENTS: tuple[str, ...] = get_args(LeadEvent)
 CLOSED: tuple[str, ...] = ("won", "lost")
@@ -51,10 +63,8 @@ STAGE = {"new": 0, "handed_off": 1, "contacted": 2, "visit_booked": 3}
 """How far along an open lead is; events and replies only move it forward."""
 EVENT_STATUS: dict[str, LeadStatus] = {"visit_booked": "visit_booked", "handed_off": "handed_off", "quoted": "new"}
 LEAD_PREFIX = "LD"
-MAX_NAME = 120
 MAX_CARS = 10
 MAX_NOTE = 2000
-MAX_KEY = 200
 ATTEMPTS = 8
 
 leads = Table(
@@ -93,10 +103,6 @@ lead_notes = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_lead_notes_lead_created", "lead_id", "created_at"),
 )
-
-
-class LeadError(ValueError):
-    """A lead change that cannot be made, with a message staff (or the agent) can read."""
 
 
 @dataclass(frozen=True)
@@ -173,15 +179,15 @@ class Leads:
         Given fields replace the stored ones (cars are added, newest first); None keeps them. `key` (the turn id)
         makes the call idempotent: the same (event, key) again changes nothing and notifies nobody twice.
         """
-        thread_id = _thread(thread_id)
+        thread_id = thread_key(thread_id)
         if event not in EVENTS:
             raise LeadError(f"event must be one of {', '.join(EVENTS)}; got {event!r}")
         changes: dict[str, Any] = {
-            "customer_name": _name(customer_name),
-            "phone": _phone(phone),
-            "budget": _budget(budget),
-            "quote": _json(quote, "quote"),
-            "visit": _json(visit, "visit"),
+            "customer_name": clean_name(customer_name),
+            "phone": clean_phone(phone),
+            "budget": clean_budget(budget),
+            "quote": json_object(quote, "quote"),
+            "visit": json_object(visit, "visit"),
         }
         changes = {name: value for name, value in changes.items() if value is not None}
         new_cars = [" ".join(str(car).split())[:160] for car in cars if str(car).strip()]
@@ -281,7 +287,7 @@ class Leads:
         if status not in STATUSES:
             raise LeadError(f"status must be one of {', '.join(STATUSES)}; got {status!r}")
         lead = self._existing(lead_id)
-        values: dict[str, Any] = {"status": status, "status_by": _staff(by), "updated_at": self.clock()}
+        values: dict[str, Any] = {"status": status, "status_by": staff_name(by), "updated_at": self.clock()}
         if status == "contacted" and lead.contacted_at is None:
             values["contacted_at"] = values["updated_at"]
         return self._update(lead, values)
@@ -295,7 +301,7 @@ class Leads:
             now = self.clock()
             values: dict[str, Any] = {"status": forward(lead.status, "contacted"), "updated_at": now}
             if values["status"] != lead.status:
-                values["status_by"] = _staff(by)
+                values["status_by"] = staff_name(by)
             if lead.contacted_at is None:
                 values["contacted_at"] = now
             try:
@@ -313,12 +319,12 @@ class Leads:
         now = self.clock()
         with self.engine.begin() as conn:
             inserted = conn.execute(
-                insert(lead_notes).values(lead_id=lead.lead_id, author=_staff(author), text=text, created_at=now)
+                insert(lead_notes).values(lead_id=lead.lead_id, author=staff_name(author), text=text, created_at=now)
             ).inserted_primary_key
             assert inserted is not None
             note_id = inserted[0]
             conn.execute(update(leads).where(leads.c.lead_id == lead.lead_id).values(updated_at=now))
-        return Note(int(note_id), lead.lead_id, _staff(author), text, now)
+        return Note(int(note_id), lead.lead_id, staff_name(author), text, now)
 
     def notes(self, lead_id: str) -> builtins.list[Note]:
         """A lead's notes, oldest first."""
@@ -359,70 +365,6 @@ def forward(current: LeadStatus, proposed: LeadStatus) -> LeadStatus:
     return proposed if STAGE.get(proposed, -1) > STAGE.get(current, -1) else current
 
 
-def channel_of(thread_id: str) -> Channel:
-    """Where a thread comes from, by its id's prefix (`whatsapp:+52…`, `web:…`)."""
-    if thread_id.startswith("whatsapp:"):
-        return "whatsapp"
-    if thread_id.startswith("web:"):
-        return "web"
-    return "other"
-
-
-def phone_of(thread_id: str) -> str | None:
-    """The customer's number of a WhatsApp thread (`whatsapp:+5255…` → `+5255…`), else None."""
-    return _phone(thread_id.removeprefix("whatsapp:")) if thread_id.startswith("whatsapp:") else None
-
-
-def _thread(thread_id: str) -> str:
-    thread_id = (thread_id or "").strip() if isinstance(thread_id, str) else ""
-    if not thread_id or len(thread_id) > MAX_KEY:
-        raise LeadError(f"thread_id must be 1 to {MAX_KEY} characters")
-    return thread_id
-
-
-def _name(name: str | None) -> str | None:
-    return " ".join((name or "").split())[:MAX_NAME] or None
-
-
-def _staff(name: str) -> str:
-    cleaned = " ".join((name or "").split())[:MAX_NAME]
-    if not cleaned:
-        raise LeadError("say who makes the change")
-    return cleaned
-
-
-def _phone(phone: str | None) -> str | None:
-    digits = "".join(c for c in (phone or "") if c.isdigit())
-    if not digits:
-        return None
-    if not 8 <= len(digits) <= 15:
-        raise LeadError(f"{phone!r} is not a phone number")
-    return f"+{digits}"
-
-
-def _budget(budget: int | Decimal | str | None) -> int | None:
-    if budget is None or budget == "":
-        return None
-    try:
-        amount = Decimal(str(budget).replace(",", "").replace("$", "").strip())
-    except InvalidOperation as exc:
-        raise LeadError(f"budget must be an amount in pesos; got {budget!r}") from exc
-    if amount < 0 or amount >= 10**12:
-        raise LeadError(f"budget out of range: {budget!r}")
-    return int(amount)
-
-
-def _json(value: Mapping[str, Any] | None, name: str) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise LeadError(f"{name} must be an object")
-    try:
-        return dict(json.loads(json.dumps(dict(value), ensure_ascii=False, default=str)))
-    except (TypeError, ValueError) as exc:
-        raise LeadError(f"the {name} cannot be stored: {exc}") from exc
-
-
 def _row(lead: Lead) -> dict[str, Any]:
     row = asdict(lead)
     row["cars"] = list(lead.cars)
@@ -431,3 +373,6 @@ def _row(lead: Lead) -> dict[str, Any]:
 
 def _lead(row: dict[str, Any]) -> Lead:
     return Lead(**{**row, "cars": tuple(row.get("cars") or ())})
+
+
+__all__ = ["Channel", "Lead", "LeadError", "Leads", "Note", "channel_of", "forward", "phone_of"]
