@@ -11,6 +11,8 @@ staff member or another process wrote in between is overwritten.
 from __future__ import annotations
 
 import builtins
+import random
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -50,7 +52,7 @@ from tools.lead_fields import (
     staff_name,
     thread_key,
 )
-from tools.notifications import enqueue_for
+from tools.notifications import enqueue_for, lead_events
 from tools.public_ids import new_public_id, parse_public_id
 
 LeadStatus = Literal["new", "contacted", "visit_booked", "handed_off", "won", "lost"]
@@ -65,7 +67,7 @@ EVENT_STATUS: dict[str, LeadStatus] = {"visit_booked": "visit_booked", "handed_o
 LEAD_PREFIX = "LD"
 MAX_CARS = 10
 MAX_NOTE = 2000
-ATTEMPTS = 8
+ATTEMPTS = 25
 
 leads = Table(
     "leads",
@@ -191,11 +193,11 @@ class Leads:
         }
         changes = {name: value for name, value in changes.items() if value is not None}
         new_cars = [" ".join(str(car).split())[:160] for car in cars if str(car).strip()]
-        for _ in range(ATTEMPTS):
+        for attempt in range(1, ATTEMPTS + 1):
             try:
                 return self._record_once(thread_id, event, channel, changes, new_cars, key)
             except _Conflict:
-                continue
+                time.sleep(random.uniform(0, 0.002 * attempt))  # let the other writer finish
         raise LeadError("the lead kept changing while it was being recorded; please try again")
 
     def _record_once(
@@ -207,52 +209,48 @@ class Leads:
         new_cars: list[str],
         key: str | None,
     ) -> Lead:
+        """One try in one transaction: the row is read FOR UPDATE (PostgreSQL), so writers queue instead of failing."""
         now = self.clock()
-        current = self.for_thread(thread_id)
         values: dict[str, Any] = {**changes, "last_event": event, "last_event_at": now, "updated_at": now}
-        if current is None:
-            status: LeadStatus = EVENT_STATUS[event]
-            row = {
-                "lead_id": new_public_id(LEAD_PREFIX),
-                "thread_id": thread_id,
-                "channel": channel or channel_of(thread_id),
-                "customer_name": None,
-                "phone": phone_of(thread_id),
-                "cars": new_cars[:MAX_CARS],
-                "budget": None,
-                "quote": None,
-                "visit": None,
-                "status": status,
-                "status_by": None,
-                "contacted_at": None,
-                "created_at": now,
-                "version": 1,
-                **values,
-            }
-            lead = _lead(row)
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(leads).values(**row))
-                    enqueue_for(conn, event, lead.as_dict(), key=key, now=now)
-            except IntegrityError as exc:
-                raise _Conflict from exc  # another process created it (or the random id was taken): read again
-            return lead
-        cars = list(dict.fromkeys([*new_cars, *current.cars]))[:MAX_CARS]
-        values.update(cars=cars, status=forward(current.status, EVENT_STATUS[event]), version=current.version + 1)
-        lead = _lead({**_row(current), **values})
         try:
             with self.engine.begin() as conn:
+                found = (
+                    conn.execute(select(leads).where(leads.c.thread_id == thread_id).with_for_update())
+                    .mappings()
+                    .first()
+                )
+                if found is None:
+                    row = {**_new_row(thread_id, channel, new_cars, EVENT_STATUS[event], now), **values}
+                    conn.execute(insert(leads).values(**row))
+                    lead = _lead(row)
+                    enqueue_for(conn, event, lead.as_dict(), key=key, now=now)
+                    return lead
+                current = _lead(dict(found))
+                cars = list(dict.fromkeys([*new_cars, *current.cars]))[:MAX_CARS]
+                status = forward(current.status, EVENT_STATUS[event])
+                values.update(cars=cars, status=status, version=current.version + 1)
+                lead = _lead({**_row(current), **values})
                 enqueue_for(conn, event, lead.as_dict(), key=key, now=now)
                 changed = conn.execute(
                     update(leads)
                     .where(leads.c.lead_id == current.lead_id, leads.c.version == current.version)
                     .values(**values)
                 ).rowcount
-                if changed != 1:
+                if changed != 1:  # SQLite has no row locks: another writer got in between
                     raise _Conflict
-        except IntegrityError:
-            return self.for_thread(thread_id) or current  # this (event, key) was recorded before
-        return lead
+                return lead
+        except IntegrityError as exc:
+            existing = self.for_thread(thread_id)
+            if existing is not None and key and self._has_event(existing.lead_id, event, key):
+                return existing  # this (event, key) was recorded before: nothing to do
+            raise _Conflict from exc  # another process created the lead first (or an id was taken): again
+
+    def _has_event(self, lead_id: str, event: str, key: str) -> bool:
+        query = select(lead_events.c.event_id).where(
+            lead_events.c.lead_id == lead_id, lead_events.c.event == event, lead_events.c.event_key == key.strip()[:200]
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
 
     def get(self, lead_id: str) -> Lead | None:
         """The lead with this id (as staff may type it), or None."""
@@ -363,6 +361,27 @@ def forward(current: LeadStatus, proposed: LeadStatus) -> LeadStatus:
     if current in CLOSED:
         return current
     return proposed if STAGE.get(proposed, -1) > STAGE.get(current, -1) else current
+
+
+def _new_row(
+    thread_id: str, channel: Channel | None, cars: list[str], status: LeadStatus, now: datetime
+) -> dict[str, Any]:
+    return {
+        "lead_id": new_public_id(LEAD_PREFIX),
+        "thread_id": thread_id,
+        "channel": channel or channel_of(thread_id),
+        "customer_name": None,
+        "phone": phone_of(thread_id),
+        "cars": cars[:MAX_CARS],
+        "budget": None,
+        "quote": None,
+        "visit": None,
+        "status": status,
+        "status_by": None,
+        "contacted_at": None,
+        "created_at": now,
+        "version": 1,
+    }
 
 
 def _row(lead: Lead) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Leads and their outbox on SQLite and a real PostgreSQL: the API, and races between real processes.
 
-Four processes record events on the same customer at once, then two claim the outbox at once. Counted: failed
+Four processes record ten events each on the same customer at once, then two claim the outbox at once. Counted: failed
 processes, lead rows, events, notifications, and notifications claimed twice (must be none).
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,14 +26,18 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 THREAD = "whatsapp:+5215512345678"
-PROCESSES, RECORDS = 4, 5
+PROCESSES, RECORDS = 4, 10
 
 RECORD = """
-import sys
+import pathlib, sys, time
 from tools.database import make_engine
 from tools.leads import Leads
-url, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+url, name, count, tmp = sys.argv[1], sys.argv[2], int(sys.argv[3]), pathlib.Path(sys.argv[4])
 desk = Leads(make_engine(url))
+desk.get("LD-0000-0000")  # connected before the start line
+(tmp / f"ready-{name}").touch()
+while not (tmp / "go").exists():
+    time.sleep(0.002)
 for i in range(count):
     desk.record("whatsapp:+5215512345678", event="handed_off" if i % 2 else "visit_booked", key=f"{name}-{i}",
                 cars=[f"car {name}-{i}"])
@@ -84,13 +89,21 @@ def test_the_api_round_trips(url: str) -> None:
     assert "Antara" in out.read_text(encoding="utf-8")
 
 
-def test_processes_racing_on_one_customer_make_one_lead_and_every_notification_once(url: str) -> None:
+def test_processes_racing_on_one_customer_make_one_lead_and_every_notification_once(url: str, tmp_path: Path) -> None:
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", RECORD, url, f"p{i}", str(RECORDS)], cwd=REPO, stderr=subprocess.PIPE, text=True
+            [sys.executable, "-c", RECORD, url, f"p{i}", str(RECORDS), str(tmp_path)],
+            cwd=REPO,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for i in range(PROCESSES)
     ]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready-*"))) + sum(p.poll() is not None for p in procs) < PROCESSES:
+        assert time.monotonic() < deadline, "processes stuck before the start line"
+        time.sleep(0.02)
+    (tmp_path / "go").touch()  # all at once
     failures = [p.communicate(timeout=120)[1] for p in procs if p.wait(timeout=120) != 0]
     assert failures == []
     events = PROCESSES * RECORDS
