@@ -83,6 +83,7 @@ bench: setup-dev wrk  ## turn latency (SQLite and Redis checkpointers) and searc
 	$(BIN)/python -m bench.eval_cost
 	$(BIN)/python -m bench.webhook_load
 	$(BIN)/python -m bench.webhook_e2e
+	$(BIN)/python -m bench.leads
 
 bench-faults: setup-dev  ## long fault runs (lost / doubled / recovery), turns per second, embedded memory over 20,000 messages
 	$(BIN)/python -m bench.faults

@@ -15,6 +15,7 @@ from tools.database import make_engine, migrate
 from tools.handoffs import Handoffs
 from tools.inventory import InventoryStore
 from tools.inventory_build import open_inventory
+from tools.leads import Leads
 from tools.toolkit import Toolkit
 from tools.visits import Visits
 
@@ -57,6 +58,11 @@ def get_visits(settings: Settings | None = None) -> Visits:
 def get_handoffs(settings: Settings | None = None) -> Handoffs:
     """Handoffs to a person."""
     return Handoffs(get_records_engine(settings))
+
+
+def get_leads(settings: Settings | None = None) -> Leads:
+    """The sales leads (`record(...)` after a turn that books, hands off or quotes)."""
+    return Leads(get_records_engine(settings))
 
 
 @lru_cache(maxsize=4)

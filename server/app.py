@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from graph.builder import build_graph
 from graph.checkpoint import open_checkpointer, prune_sqlite
 from graph.resources import get_toolkit
-from server import health, webchat, webhook
+from server import health, staff, webchat, webhook
 from server.outbound import TwilioSender
 from server.privacy import protect_logs
 from server.services import Services
@@ -120,4 +120,5 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         app.include_router(webchat.router)
     app.include_router(webchat.assets)
     app.include_router(health.router)
+    staff.install(app, settings)  # the staff inbox; in embedded mode, the notification worker too
     return app

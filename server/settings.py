@@ -6,15 +6,16 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 
-from graph.settings import Settings, blank_to_none
+from graph.settings import blank_to_none
+from server.sales_settings import SalesSettings
 
 
 class ConfigurationError(RuntimeError):
     """The environment cannot run this command (reported at boot, not at the first message)."""
 
 
-class ServerSettings(Settings):
-    """Everything `kavak-agent serve` and `kavak-agent worker` read from the environment."""
+class ServerSettings(SalesSettings):
+    """Everything `kavak-agent serve` and `kavak-agent worker` read from the environment (the sales team's too)."""
 
     twilio_account_sid: str | None = Field(default=None, description="Account SID (AC...) for the REST API.")
     twilio_auth_token: SecretStr | None = Field(

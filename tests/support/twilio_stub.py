@@ -154,7 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
                 failing = False
         if failing:
             return self._json(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
-        if not form.get("To") or not form.get("Body"):
+        if not form.get("To") or not (form.get("Body") or form.get("ContentSid")):
             return self._json(400, {"code": 21604, "message": "A 'To' phone number is required.", "status": 400})
         message = {**form, "sid": message_sid(), "received_at": time.time()}
         with stub.lock:
@@ -186,7 +186,7 @@ def _resource(account: str, message: dict[str, Any]) -> dict[str, Any]:
     return {
         "account_sid": account,
         "api_version": "2010-04-01",
-        "body": message["Body"],
+        "body": message.get("Body", ""),
         "date_created": when,
         "date_sent": when,
         "date_updated": when,
