@@ -17,10 +17,11 @@ from graph.builder import build_graph
 from graph.resources import get_records_engine
 from graph.turn import run_turn
 from server.app import create_app
-from server.inbox import MemoryStore
 from server.services import Services
 from server.settings import ServerSettings
 from server.staff.desk import StaffDesk, build_desk
+from server.store import sqlite_store
+from server.store.sqlite_db import SqliteDatabase
 from tests.support.twilio_stub import TwilioStub
 from tools.database import utcnow
 from tools.handoffs import Handoffs
@@ -48,7 +49,7 @@ class Deployment:
         )
         self.app = create_app(settings)
         self.graph = build_graph(InMemorySaver())
-        services = Services(settings, self.graph, InMemorySaver(), MemoryStore(), None)
+        services = Services(settings, self.graph, InMemorySaver(), sqlite_store(SqliteDatabase(":memory:")), None)
         self.app.state.services = services
         self.desk: StaffDesk = build_desk(services)
         self.app.state.staff_desk = self.desk

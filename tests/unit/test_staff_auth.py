@@ -19,10 +19,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 from graph.builder import build_graph
 from graph.resources import get_records_engine
 from server.app import create_app
-from server.inbox import MemoryStore
 from server.services import Services
 from server.settings import ServerSettings
 from server.staff.desk import build_desk
+from server.store import sqlite_store
+from server.store.sqlite_db import SqliteDatabase
 from tools.handoffs import Handoffs
 from tools.leads import Leads
 from tools.staff import StaffAccounts
@@ -35,7 +36,9 @@ SAMPLE = {"ref": "LD-0000-0000", "lead_id": "LD-0000-0000", "notification_id": "
 def make_client(**overrides: object) -> TestClient:
     settings = ServerSettings(**overrides)  # type: ignore[arg-type]
     app = create_app(settings)
-    services = Services(settings, build_graph(InMemorySaver()), InMemorySaver(), MemoryStore(), None)
+    services = Services(
+        settings, build_graph(InMemorySaver()), InMemorySaver(), sqlite_store(SqliteDatabase(":memory:")), None
+    )
     app.state.services = services
     app.state.staff_desk = build_desk(services)
     return TestClient(app, follow_redirects=False)
