@@ -9,7 +9,7 @@ DEV_STAMP     := $(VENV)/.installed-dev
 # CPU build of torch for the offline sentence-embedding model (evals); pinned so no CUDA wheels are pulled.
 TORCH  ?= torch==2.13.0
 
-.PHONY: setup setup-eval setup-dev browser wrk run test test-unit lint bench eval studio clean
+.PHONY: setup setup-eval setup-dev browser wrk run test test-unit lint bench bench-faults eval studio clean
 
 SAY := @printf '\033[1m==> %s\033[0m\n'
 
@@ -83,6 +83,12 @@ bench: setup-dev wrk  ## turn latency (SQLite and Redis checkpointers) and searc
 	$(BIN)/python -m bench.eval_cost
 	$(BIN)/python -m bench.webhook_load
 	$(BIN)/python -m bench.webhook_e2e
+	$(BIN)/python -m bench.leads
+
+bench-faults: setup-dev  ## long fault runs (lost / doubled / recovery), turns per second, embedded memory over 20,000 messages
+	$(BIN)/python -m bench.faults
+	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.embedded_memory
 
 eval: $(EVAL_STAMP)  ## golden-dataset regression gate (offline unless OPENAI_API_KEY is set)
 	$(BIN)/kavak-agent eval

@@ -143,7 +143,7 @@ def start_uvicorn(target: str, port: int, env: dict[str, str], factory: bool) ->
 
 def queued(client: redis.Redis) -> int:
     """Messages stored in inboxes (no worker runs, so nothing is consumed)."""
-    return sum(int(client.llen(key)) for key in client.scan_iter("kavak:inbox:*", count=1000))
+    return sum(int(client.llen(key)) for key in client.scan_iter("kavak:{*}:inbox", count=1000))
 
 
 def run_load(port: int, requests: list[bytes], connections: int, max_seconds: float) -> tuple[list[float], int, float]:

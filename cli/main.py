@@ -118,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--experiment-prefix", default="kavak-agent")
     evaluate.add_argument("--no-progress", action="store_true", help="No progress bar.")
     evaluate.set_defaults(func=cmd_eval)
+
+    from cli.sales import add_commands
+
+    add_commands(sub)
     return parser
 
 

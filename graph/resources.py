@@ -16,6 +16,7 @@ from tools.finance import FinancingTerms
 from tools.handoffs import Handoffs
 from tools.inventory import InventoryStore
 from tools.inventory_build import open_inventory
+from tools.leads import Leads
 from tools.toolkit import Toolkit
 from tools.visits import Visits
 
@@ -60,6 +61,11 @@ def get_handoffs(settings: Settings | None = None) -> Handoffs:
     handoffs = get_toolkit(settings).handoffs
     assert handoffs is not None  # the process toolkit always has them
     return handoffs
+
+
+def get_leads(settings: Settings | None = None) -> Leads:
+    """The sales leads (`record(...)` after a turn that books, hands off or quotes)."""
+    return Leads(get_records_engine(settings))
 
 
 @lru_cache(maxsize=4)

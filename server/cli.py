@@ -31,7 +31,11 @@ def serve(args: argparse.Namespace) -> int:
     level = logging.getLogger().getEffectiveLevel()
     url = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{args.port}"
     chat = f"web chat {url}/ · " if settings.webchat_enabled else ""
-    print(f"kavak-agent serve: {chat}API docs {url}/docs · WhatsApp webhook {url}/twilio/whatsapp", flush=True)
+    print(
+        f"kavak-agent serve: {chat}staff inbox {url}/staff · API docs {url}/docs · "
+        f"WhatsApp webhook {url}/twilio/whatsapp",
+        flush=True,
+    )
     uvicorn.run(
         create_app(settings),
         host=args.host,
@@ -46,9 +50,14 @@ def serve(args: argparse.Namespace) -> int:
 def worker(args: argparse.Namespace) -> int:
     """Run a Celery worker that dispatches queued threads, runs their turns and sends the replies."""
     from server.celery_app import QUEUE, create_celery
+    from server.notifications.runtime import attach_to_celery
 
     settings = _settings("validate_for_worker")
     app = create_celery(settings)
+    try:
+        attach_to_celery(app, settings)  # the worker also delivers the sales team's notifications
+    except ConfigurationError as exc:
+        raise SystemExit(f"kavak-agent: invalid configuration: {exc}") from exc
     argv = [
         "worker",
         f"--concurrency={args.concurrency}",

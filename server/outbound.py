@@ -6,6 +6,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -17,6 +18,9 @@ from server.settings import ServerSettings
 
 log = logging.getLogger(__name__)
 
+LIST_PAGE_SIZE = 50
+LIST_LIMIT = 200
+"""Messages read when checking whether an interrupted send went out (one customer, one or two days)."""
 MAX_PART_CHARS = 1600
 """Twilio rejects message bodies longer than this."""
 TWILIO_API = "https://api.twilio.com"
@@ -99,17 +103,42 @@ class TwilioSender:
         kwargs: dict[str, Any] = {"to": to, "from_": self.from_, "body": body}
         if self.status_callback:
             kwargs["status_callback"] = self.status_callback
+        return str(self._with_retries("send", lambda: self.client.messages.create(**kwargs)).sid)
+
+    def find_sent(self, to: str, body: str, since: float) -> str | None:
+        """The sid of a message with `body` sent to `to` from our number at or after `since`, if Twilio has one.
+
+        Lists Messages by To, From and DateSent (from `since`'s UTC day on; Twilio filters by day), newest
+        first, and compares bodies and times here. A message Twilio accepted but has not sent yet has no
+        DateSent and is not found: that is the remaining window for a duplicate.
+        """
+        day = datetime.fromtimestamp(since, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        found = self._with_retries(
+            "list",
+            lambda: self.client.messages.list(
+                to=to, from_=self.from_, date_sent_after=day, page_size=LIST_PAGE_SIZE, limit=LIST_LIMIT
+            ),
+        )
+        for message in found:
+            when = message.date_sent or message.date_created
+            if message.body == body and (when is None or when.timestamp() >= since):
+                return str(message.sid)
+        return None
+
+    def _with_retries(self, what: str, call: Callable[[], Any]) -> Any:
+        """`call()` with exponential backoff on 429/5xx/network errors; SendError once they are exhausted."""
         for attempt in range(1, self.attempts + 1):
             try:
-                return str(self.client.messages.create(**kwargs).sid)
+                return call()
             except Exception as exc:
                 if not _retryable(exc):
-                    raise SendError(f"Twilio refused the message: {exc}") from exc
+                    raise SendError(f"Twilio refused the {what}: {exc}") from exc
                 if attempt == self.attempts:
                     raise SendError(f"Twilio failed {attempt} times: {exc}") from exc
                 delay = self.backoff_s * 2 ** (attempt - 1)
                 log.warning(
-                    "Twilio send failed (attempt %d/%d), retrying in %.2fs: %s",
+                    "Twilio %s failed (attempt %d/%d), retrying in %.2fs: %s",
+                    what,
                     attempt,
                     self.attempts,
                     delay,

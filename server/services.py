@@ -8,14 +8,14 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from twilio.request_validator import RequestValidator
 
-from server.inbox import Store
 from server.settings import ServerSettings
+from server.store import Store
 from server.worker import InProcessWorker
 
 
 @dataclass
 class Services:
-    """Settings, compiled graph, checkpointer, message store and the optional in-process worker."""
+    """Settings, compiled graph, checkpointer, the channel's store and the optional in-process worker."""
 
     settings: ServerSettings
     graph: Any

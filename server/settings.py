@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 
-from graph.settings import Settings, blank_to_none
+from graph.settings import blank_to_none
+from server.sales_settings import SalesSettings
 
 
 class ConfigurationError(RuntimeError):
     """The environment cannot run this command (reported at boot, not at the first message)."""
 
 
-class ServerSettings(Settings):
-    """Everything `kavak-agent serve` and `kavak-agent worker` read from the environment."""
+class ServerSettings(SalesSettings):
+    """Everything `kavak-agent serve` and `kavak-agent worker` read from the environment (the sales team's too)."""
 
     twilio_account_sid: str | None = Field(default=None, description="Account SID (AC...) for the REST API.")
     twilio_auth_token: SecretStr | None = Field(
@@ -38,15 +41,25 @@ class ServerSettings(Settings):
     )
     burst_max_wait_ms: int = Field(default=3_000, ge=0, description="Longest a turn waits for a burst to end.")
     turn_lock_ttl_s: float = Field(
-        default=30.0,
+        default=15.0,
         gt=0,
-        description="Per-thread lock lease (renewed while a turn runs; frees dead workers).",
+        description="Per-thread lock lease, renewed every third of it while a turn runs; frees a dead worker's thread.",
+    )
+    redispatch_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="A thread whose task was lost (dead worker, broker restart) or busy is dispatched again then.",
     )
     twilio_send_attempts: int = Field(default=5, ge=1, le=20, description="REST attempts per message part.")
     twilio_retry_backoff_s: float = Field(default=0.5, ge=0, description="First retry delay; doubles each time.")
     twilio_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one REST call.")
-    celery_visibility_timeout_s: int = Field(
-        default=300, gt=0, description="Unacknowledged tasks of a dead worker are redelivered after this."
+    redis_cluster_url: str | None = Field(
+        default=None,
+        description="A Redis Cluster node for the per-thread data (inbox, dedupe, locks, replies); default REDIS_URL.",
+    )
+    celery_broker_url: str | None = Field(
+        default=None,
+        description="Celery's broker, a standalone Redis (Celery cannot use a Cluster); default REDIS_URL.",
     )
     embedded_workers: int = Field(default=2, ge=1, le=32, description="In-process worker threads (no Redis).")
     send_delay_s: float = Field(
@@ -72,6 +85,11 @@ class ServerSettings(Settings):
             raise ValueError(f"not a rate limit like '20/minute;200/hour': {value!r}") from exc
         return value
 
+    @field_validator("celery_broker_url", "redis_cluster_url", mode="before")
+    @classmethod
+    def _blank_broker_is_none(cls, value: object) -> object:
+        return blank_to_none(value)
+
     @field_validator("twilio_auth_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
@@ -87,8 +105,23 @@ class ServerSettings(Settings):
 
     @property
     def embedded(self) -> bool:
-        """True without REDIS_URL: in-process worker, in-memory inbox, SQLite checkpointer."""
+        """True without REDIS_URL: in-process worker, SQLite inbox and checkpointer."""
         return self.redis_url is None
+
+    @property
+    def store_url(self) -> str | None:
+        """Where the per-thread data lives: REDIS_CLUSTER_URL, else REDIS_URL (None: embedded SQLite)."""
+        return self.redis_cluster_url or self.redis_url
+
+    @property
+    def broker_url(self) -> str | None:
+        """Where Celery's queue lives: CELERY_BROKER_URL, else REDIS_URL."""
+        return self.celery_broker_url or self.redis_url
+
+    @property
+    def inbox_path(self) -> Path:
+        """Embedded mode's inbox, dedupe and reply records (SQLite)."""
+        return self.data_dir / "inbox.sqlite"
 
     @property
     def twilio_configured(self) -> bool:

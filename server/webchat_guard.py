@@ -19,7 +19,7 @@ from limits import parse_many
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-from server.inbox import Store
+from server.store import Store
 
 COOKIE = "kavak_chat"
 COOKIE_MAX_AGE_S = 30 * 24 * 3600
@@ -71,7 +71,7 @@ class ThreadBusy(Exception):
 async def thread_lock(store: Store, thread_id: str, ttl_s: float, wait_s: float = LOCK_WAIT_S) -> AsyncIterator[None]:
     """Hold the thread's turn lock (the WhatsApp worker's lock), waiting for it; renewed while the block runs."""
     deadline = time.monotonic() + wait_s
-    while (token := await asyncio.to_thread(store.acquire, thread_id, ttl_s)) is None:
+    while (lease := await asyncio.to_thread(store.locks.try_acquire, thread_id, ttl_s)) is None:
         if time.monotonic() > deadline:
             raise ThreadBusy(thread_id)
         await asyncio.sleep(LOCK_POLL_S)
@@ -79,7 +79,7 @@ async def thread_lock(store: Store, thread_id: str, ttl_s: float, wait_s: float 
     async def renew() -> None:
         while True:
             await asyncio.sleep(ttl_s / 3)
-            if not await asyncio.to_thread(store.renew, thread_id, token, ttl_s):
+            if not await asyncio.to_thread(lease.extend, ttl_s):
                 return
 
     keeper = asyncio.create_task(renew())
@@ -87,4 +87,4 @@ async def thread_lock(store: Store, thread_id: str, ttl_s: float, wait_s: float 
         yield
     finally:
         keeper.cancel()
-        await asyncio.to_thread(store.release, thread_id, token)
+        await asyncio.to_thread(lease.release)

@@ -15,15 +15,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
-from server.inbox import InboundMessage
+from server.addresses import is_whatsapp_address
+from server.openapi import EMPTY_TWIML, INBOUND_DOC, STATUS_DOC, TwiMLResponse
 from server.privacy import thread_hash
 from server.services import Services
 from server.settings import ServerSettings
+from server.store import InboundMessage
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/twilio", tags=["twilio"])
-
-EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
 class WebhookError(Exception):
@@ -99,7 +99,7 @@ def _error(exc: WebhookError) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
 
-@router.post("/whatsapp")
+@router.post("/whatsapp", **INBOUND_DOC)
 async def inbound_message(request: Request) -> Response:
     """Validate, dedupe on MessageSid, store in the sender's inbox, enqueue; answer an empty TwiML."""
     services: Services = request.app.state.services
@@ -114,21 +114,23 @@ async def inbound_message(request: Request) -> Response:
             missing.append("Body")
         if missing:
             raise WebhookError(422, f"missing required field(s): {', '.join(missing)}")
+        if not is_whatsapp_address(sender):
+            raise WebhookError(422, "From must be a WhatsApp address: whatsapp:+<country code><number>")
         if len(body) > settings.webhook_max_body_chars:
             raise WebhookError(413, f"message too long (limit {settings.webhook_max_body_chars} characters)")
     except WebhookError as exc:
         log.info("webhook rejected (%d): %s", exc.status, exc.detail)
         return _error(exc)
     message = InboundMessage(sid=sid, thread_id=sender, text=body, received_at=time.time())
-    if await services.store.accept(message, settings.dedupe_ttl_s):
+    if await services.store.inbox.accept(message, settings.dedupe_ttl_s):
         if log.isEnabledFor(logging.DEBUG):  # hashing the number costs more than the rest of this branch
             log.debug("queued %s thread=%s", sid, thread_hash(sender))
     else:
         log.info("duplicate MessageSid %s ignored", sid)
-    return Response(EMPTY_TWIML, media_type="application/xml")
+    return TwiMLResponse(EMPTY_TWIML)
 
 
-@router.post("/status")
+@router.post("/status", **STATUS_DOC)
 async def status_callback(request: Request) -> Response:
     """Record an outbound message's delivery status (queued, sent, delivered, read, failed, undelivered)."""
     services: Services = request.app.state.services
@@ -141,7 +143,7 @@ async def status_callback(request: Request) -> Response:
     except WebhookError as exc:
         return _error(exc)
     error_code = params.get("ErrorCode") or None
-    await services.store.record_status(sid, status, error_code, services.settings.dedupe_ttl_s)
+    await services.store.statuses.record(sid, status, error_code, services.settings.dedupe_ttl_s)
     if status in ("failed", "undelivered"):
         log.warning(
             "outbound %s %s (error %s) to thread=%s",
@@ -150,4 +152,4 @@ async def status_callback(request: Request) -> Response:
             error_code,
             thread_hash(params.get("To", "")),
         )
-    return Response(EMPTY_TWIML, media_type="application/xml")
+    return TwiMLResponse(EMPTY_TWIML)

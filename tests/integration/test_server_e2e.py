@@ -6,159 +6,26 @@ posted to the app on loopback; replies are captured by the Twilio stub that TWIL
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-import redis
 
+from server.store import keys
+from tests.support.deployment import PUBLIC, WEBHOOK_PATH, Deployment, wait_until
 from tests.support.openai_stub import HttpError, OpenAIStub
-from tests.support.redis_server import RedisServer, free_port
+from tests.support.redis_server import RedisServer
 from tests.support.twilio_stub import TwilioStub, inbound_params, message_sid, sign, signed_webhook
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
-PUBLIC = "https://bot.example.test"
-WEBHOOK_PATH = "/twilio/whatsapp"
 SEED = (
     "I need a car.",
     "Do you have any Chebys under 300k?",
     "How much is the monthly payment for the Onix over 4 years?",
 )
-
-
-def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll `condition` until truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-class Proc:
-    """A `kavak-agent` subprocess in its own process group, its output in a log file."""
-
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        """Start `python -m cli.main <args>` from the repository root."""
-        self.log = log
-        self._out = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "--log-level", "INFO", *args],
-            cwd=REPO,
-            env=env,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group (the worker and its pool children)."""
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen.wait(10)
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL after 10 s."""
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._out.close()
-
-    def output(self) -> str:
-        """What the process printed so far."""
-        return self.log.read_text(errors="replace")
-
-
-class Deployment:
-    """Redis + app (uvicorn) + Celery workers + Twilio stub, configured from one environment."""
-
-    def __init__(self, tmp: Path, redis_url: str, twilio: TwilioStub, **extra_env: str) -> None:
-        """Nothing runs until `start_app()` / `start_worker()`."""
-        self.tmp = tmp
-        self.redis_url = redis_url
-        self.twilio = twilio
-        self.port = free_port()
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWILIO_"))},
-            **twilio.env(),
-            "REDIS_URL": redis_url,
-            "DATA_DIR": str(tmp / "data"),
-            "PUBLIC_BASE_URL": PUBLIC,
-            "BURST_DEBOUNCE_MS": "400",
-            "TWILIO_RETRY_BACKOFF_S": "0.05",
-            "TWILIO_SEND_ATTEMPTS": "3",
-            "PYTHONUNBUFFERED": "1",
-            **extra_env,
-        }
-        self.procs: list[Proc] = []
-        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
-        self.redis = redis.Redis.from_url(redis_url, decode_responses=True)
-
-    def start_app(self) -> Proc:
-        """`kavak-agent serve` on a free port."""
-        proc = Proc(["serve", "--port", str(self.port)], self.env, self.tmp / "serve.log")
-        self.procs.append(proc)
-        return proc
-
-    def start_worker(self, name: str = "worker", **env: str) -> Proc:
-        """`kavak-agent worker` with optional extra environment."""
-        proc = Proc(
-            ["worker", "--concurrency", "2", "--loglevel", "INFO"],
-            {**self.env, **env},
-            self.tmp / f"{name}.log",
-        )
-        self.procs.append(proc)
-        return proc
-
-    def wait_ready(self, app: Proc) -> None:
-        """Until /readyz says ready."""
-
-        def ready() -> bool:
-            if app.popen.poll() is not None:
-                raise AssertionError(f"serve exited:\n{app.output()}")
-            try:
-                return self.http.get("/readyz").status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_until(ready, 90, "the app to be ready")
-
-    def send(self, sender: str, body: str, sid: str | None = None, **extra: str) -> httpx.Response:
-        """A signed inbound WhatsApp message (signed for the public URL, posted on loopback)."""
-        params = inbound_params(sender, body, sid, **extra)
-        return signed_webhook(self.http, WEBHOOK_PATH, params, signed_url=PUBLIC + WEBHOOK_PATH)
-
-    def reply_record(self, sid: str) -> dict[str, Any] | None:
-        """The worker's reply record for the batch starting with `sid`."""
-        raw = self.redis.get(f"kavak:reply:{sid}")
-        return json.loads(raw) if raw else None
-
-    def idle(self, sender: str) -> bool:
-        """No waiting or unfinished messages for `sender`."""
-        return not self.redis.exists(f"kavak:inbox:{sender}", f"kavak:processing:{sender}")
-
-    def stop(self) -> None:
-        """Stop every process."""
-        for proc in reversed(self.procs):
-            proc.stop()
-        self.http.close()
-        self.redis.close()
 
 
 def converse(deploy: Deployment, sender: str, texts: tuple[str, ...] | list[str]) -> list[str]:
@@ -182,11 +49,11 @@ def twilio() -> Iterator[TwilioStub]:
 def deploy(tmp_path_factory: pytest.TempPathFactory, twilio: TwilioStub) -> Iterator[Deployment]:
     """Offline agent: Redis, one app, one worker (concurrency 2)."""
     with RedisServer() as server:
-        deployment = Deployment(tmp_path_factory.mktemp("offline"), server.url, twilio)
-        app = deployment.start_app()
+        deployment = Deployment(tmp_path_factory.mktemp("offline"), twilio, server.url)
+        deployment.start_app()
         deployment.start_worker()
         try:
-            deployment.wait_ready(app)
+            deployment.wait_ready()
             yield deployment
         finally:
             deployment.stop()
@@ -227,7 +94,9 @@ def test_forged_or_missing_signature_is_403_and_nothing_is_queued(deploy: Deploy
         ).status_code
         == 403
     )
-    assert not deploy.redis.exists(f"kavak:seen:{params['MessageSid']}", f"kavak:inbox:{sender}")
+    assert deploy.redis is not None and not deploy.redis.exists(
+        keys.seen(sender, params["MessageSid"]), keys.inbox(sender)
+    )
     # The same message correctly signed is then accepted: the refusal did not mark it as seen.
     assert deploy.send(sender, params["Body"], sid=params["MessageSid"]).status_code == 200
     assert "Onix" in deploy.twilio.wait_for(1, sender)[0]["Body"]
@@ -240,7 +109,7 @@ def test_duplicate_message_sid_is_acknowledged_and_answered_once(deploy: Deploym
         assert deploy.send(sender, "I need a car.", sid=sid).status_code == 200
     deploy.twilio.wait_for(1, sender)
     wait_until(lambda: deploy.idle(sender), 10, "the thread to be idle")
-    record = deploy.reply_record(sid)
+    record = deploy.reply_record(sender, sid)
     assert record is not None and record["sids"] == [sid] and record["status"] == "sent"
     time.sleep(0.5)  # a second answer would already be on its way
     assert len(deploy.twilio.sent(sender)) == 1
@@ -253,7 +122,7 @@ def test_burst_is_merged_into_one_turn(deploy: Deployment) -> None:
         assert deploy.send(sender, text, sid=sid).status_code == 200
     reply = deploy.twilio.wait_for(1, sender)[0]["Body"]
     wait_until(lambda: deploy.idle(sender), 10, "the thread to be idle")
-    record = deploy.reply_record(sids[0])
+    record = deploy.reply_record(sender, sids[0])
     assert record is not None and record["sids"] == sids
     assert "$300,000" in reply or "300" in reply  # the budget of the third message was understood
     time.sleep(0.5)
@@ -289,7 +158,7 @@ def test_twilio_errors_are_retried_then_recorded(deploy: Deployment) -> None:
     deploy.twilio.fail_next(3)  # TWILIO_SEND_ATTEMPTS=3: every attempt fails
     deploy.send(sender, "Do you have any Chebys under 300k?", sid=failed_sid)
     record = wait_until(
-        lambda: (r := deploy.reply_record(failed_sid)) and r["status"] == "failed" and r,
+        lambda: (r := deploy.reply_record(sender, failed_sid)) and r["status"] == "failed" and r,
         20,
         "the failure to be recorded",
     )
@@ -312,8 +181,9 @@ def test_status_callbacks_are_recorded(deploy: Deployment) -> None:
     signed_webhook(deploy.http, "/twilio/status", failed, signed_url=PUBLIC + "/twilio/status")
     forged = {"MessageSid": outbound, "MessageStatus": "failed"}
     assert deploy.http.post("/twilio/status", data=forged, headers={"X-Twilio-Signature": "x"}).status_code == 403
-    assert set(deploy.redis.hgetall(f"kavak:status:{outbound}")) == {"sent", "delivered"}
-    assert deploy.redis.hgetall(f"kavak:status:{failed['MessageSid']}")["error_code"] == "63016"
+    assert deploy.redis is not None
+    assert set(deploy.redis.hgetall(keys.status(outbound))) == {"sent", "delivered"}
+    assert deploy.redis.hgetall(keys.status(failed["MessageSid"]))["error_code"] == "63016"
 
 
 def test_media_only_message_gets_a_polite_text_reply(deploy: Deployment) -> None:
@@ -342,17 +212,17 @@ def model_deploy(
     with RedisServer() as server, OpenAIStub(fallback=LONG_REPLY) as openai_stub:
         deployment = Deployment(
             tmp_path_factory.mktemp("model"),
-            server.url,
             twilio,
+            server.url,
             OPENAI_API_KEY="sk-test",
             OPENAI_BASE_URL=openai_stub.base_url,
             MODEL_MAX_RETRIES="0",
             MODEL_TIMEOUT_S="5",
         )
-        app = deployment.start_app()
+        deployment.start_app()
         deployment.start_worker()
         try:
-            deployment.wait_ready(app)
+            deployment.wait_ready()
             yield deployment, openai_stub
         finally:
             deployment.stop()
@@ -392,29 +262,38 @@ def test_worker_killed_mid_turn_redelivers_and_replies_once(tmp_path: Path, twil
     with RedisServer() as server:
         deploy = Deployment(
             tmp_path,
-            server.url,
             twilio,
-            CELERY_VISIBILITY_TIMEOUT_S="2",
+            server.url,
+            REDISPATCH_S="1",
             TURN_LOCK_TTL_S="2",
             BURST_DEBOUNCE_MS="0",
         )
         try:
-            app = deploy.start_app()
+            deploy.start_app()
             doomed = deploy.start_worker("doomed", SEND_DELAY_S="60")
-            deploy.wait_ready(app)
+            deploy.wait_ready()
             sender, sid = "whatsapp:+5215533330001", message_sid()
             assert deploy.send(sender, "Do you have any Chebys under 300k?", sid=sid).status_code == 200
             # The turn ran and its reply is recorded, but the worker sleeps before sending: kill it now.
-            wait_until(lambda: deploy.reply_record(sid), 60, f"the turn to run\n{doomed.output()}")
+            wait_until(lambda: deploy.reply_record(sender, sid), 60, f"the turn to run\n{doomed.output()}")
             doomed.kill()
             assert deploy.twilio.sent(sender) == []
-            assert deploy.redis.llen(f"kavak:processing:{sender}") == 1
+            assert deploy.redis is not None and deploy.redis.llen(keys.processing(sender)) == 1
             rescuer = deploy.start_worker("rescuer")
             messages = deploy.twilio.wait_for(1, sender, timeout=60)
             assert "Onix" in messages[0]["Body"]
             wait_until(lambda: deploy.idle(sender), 10, f"the thread to be idle\n{rescuer.output()}")
-            assert deploy.reply_record(sid)["status"] == "sent"
+            assert (deploy.reply_record(sender, sid) or {}).get("status") == "sent"
             time.sleep(1.0)  # a duplicate would be sent right after the first
             assert len(deploy.twilio.sent(sender)) == 1
         finally:
             deploy.stop()
+
+
+def test_readiness_reports_persistence_and_live_workers(deploy: Deployment) -> None:
+    ready = deploy.http.get("/readyz").json()
+    assert ready["redis"] == "ok" and ready["persistence"] == "off"  # this test Redis runs without AOF
+    assert "appendonly" in ready["warnings"][0]
+    with_workers = deploy.http.get("/readyz", params={"workers": "1"})
+    assert with_workers.status_code == 200 and with_workers.json()["workers"] == 1
+    assert "persistence is off" in (deploy.tmp / "serve.log").read_text()  # said at start-up too

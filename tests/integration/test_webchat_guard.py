@@ -38,7 +38,11 @@ def history(client: httpx.Client) -> list[dict[str, object]]:
 
 
 def visits(data_dir: Path) -> int:
-    with sqlite3.connect(data_dir / "inventory.sqlite") as db:
+    """Booked visits in the records database (absent until the first process migrates it: none booked then)."""
+    records = data_dir / "records.sqlite"
+    if not records.exists():
+        return 0
+    with sqlite3.connect(records) as db:
         return int(db.execute("SELECT count(*) FROM visits").fetchone()[0])
 
 

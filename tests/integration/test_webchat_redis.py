@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from server.inbox import RedisStore
+from server.store import Store, redis_store
+from server.store.clients import RedisConnections
 from server.webchat_guard import RateLimiter, thread_lock
 from tests.support.redis_server import RedisServer
 
@@ -33,12 +34,12 @@ def test_rate_limit_is_shared_by_two_processes_worth_of_limiters(redis_url: str)
 
 
 def test_turns_on_one_web_thread_never_overlap_across_stores(redis_url: str) -> None:
-    stores = [RedisStore(redis_url), RedisStore(redis_url)]  # two app processes sharing one Redis
+    stores = [redis_store(RedisConnections(redis_url)) for _ in range(2)]  # two app processes sharing one Redis
     inside = 0
     overlaps = 0
     entered = 0
 
-    async def turn(store: RedisStore) -> None:
+    async def turn(store: Store) -> None:
         nonlocal inside, overlaps, entered
         async with thread_lock(store, "web:shared", ttl_s=5):
             inside += 1
@@ -50,7 +51,8 @@ def test_turns_on_one_web_thread_never_overlap_across_stores(redis_url: str) -> 
     async def run() -> None:
         await asyncio.gather(*(turn(stores[i % 2]) for i in range(20)))
         for store in stores:
-            await store.aclose()
+            await store.health.aclose()
+            store.health.close()
 
     asyncio.run(run())
     assert entered == 20 and overlaps == 0, f"{overlaps} overlapping turns of {entered}"

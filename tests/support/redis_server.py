@@ -64,10 +64,22 @@ def free_port() -> int:
 class RedisServer:
     """A Redis server subprocess with RedisJSON + RediSearch loaded, stopped and cleaned up on exit."""
 
-    def __init__(self, port: int | None = None, startup_timeout: float = 10.0) -> None:
-        """Configure the server; ``port=None`` picks a free loopback port."""
+    def __init__(
+        self,
+        port: int | None = None,
+        startup_timeout: float = 10.0,
+        appendonly: bool = False,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        """Configure the server; ``port=None`` picks a free loopback port.
+
+        ``appendonly=True`` runs with AOF (appendfsync everysec), as production must: use it wherever a test
+        restarts Redis and counts what was lost. ``extra_args`` go to redis-server as they are.
+        """
         self._requested_port = port
         self.startup_timeout = startup_timeout
+        self.appendonly = appendonly
+        self.extra_args = extra_args
         self.port = port or 0
         self.process: subprocess.Popen[bytes] | None = None
         self._tmpdir: Path | None = None
@@ -120,13 +132,16 @@ class RedisServer:
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if self.appendonly else "no",
+            "--appendfsync",
+            "everysec",
             "--daemonize",
             "no",
+            *self.extra_args,
         ]
         for module in modules:
             cmd += ["--loadmodule", str(module)]
-        with open(self._tmpdir / "redis.log", "wb") as log:
+        with open(self._tmpdir / "redis.log", "ab") as log:
             self.process = subprocess.Popen(cmd, cwd=self._tmpdir, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
@@ -142,6 +157,24 @@ class RedisServer:
             f"redis-server did not answer PING on port {self.port} within {self.startup_timeout} s.\n"
             f"command: {' '.join(cmd)}\nlog:\n{self._read_log()}"
         )
+
+    def crash(self, sig: signal.Signals = signal.SIGKILL) -> None:
+        """Stop the server with `sig` (SIGTERM: clean shutdown; SIGKILL: a crash), keeping its data directory."""
+        proc, self.process = self.process, None
+        assert proc is not None
+        proc.send_signal(sig)
+        proc.wait(15)
+
+    def resume(self) -> None:
+        """Start again on the same port and data directory (what AOF kept is loaded back)."""
+        assert self.process is None and self._tmpdir is not None
+        self._launch(find_redis_server(), find_modules())
+
+    def restart(self, sig: signal.Signals = signal.SIGTERM, down_s: float = 0.0) -> None:
+        """`crash(sig)`, `down_s` seconds of outage, `resume()`."""
+        self.crash(sig)
+        time.sleep(down_s)
+        self.resume()
 
     def _ping(self) -> bool:
         """Return True if the server answers PING."""

@@ -8,7 +8,8 @@ import json
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from server.inbox import MemoryStore
+from server.store import sqlite_store
+from server.store.sqlite_db import SqliteDatabase
 from server.transcript import transcript
 from server.webchat_guard import RateLimiter, ThreadBusy, new_token, thread_for, thread_lock
 
@@ -33,7 +34,7 @@ def test_rate_limiter_counts_per_client() -> None:
 
 
 def test_thread_lock_serialises_turns_on_one_thread() -> None:
-    store = MemoryStore()
+    store = sqlite_store(SqliteDatabase(":memory:"))
     order: list[str] = []
 
     async def turn(name: str, thread: str) -> None:
@@ -50,8 +51,8 @@ def test_thread_lock_serialises_turns_on_one_thread() -> None:
 
 
 def test_a_held_lock_makes_the_next_turn_wait_then_give_up() -> None:
-    store = MemoryStore()
-    assert store.acquire("web:2", 30) is not None
+    store = sqlite_store(SqliteDatabase(":memory:"))
+    assert store.locks.try_acquire("web:2", 30) is not None
 
     async def run() -> None:
         async with thread_lock(store, "web:2", ttl_s=5, wait_s=0.2):

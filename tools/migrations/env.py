@@ -8,6 +8,10 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import tools.handoffs
+import tools.leads
+import tools.notifications
+import tools.staff
+import tools.staff_replies
 import tools.visits  # noqa: F401  (each domain module registers its tables on records_metadata)
 from tools.database import include_name, records_metadata
 

@@ -1,4 +1,4 @@
-"""Splitting replies at Twilio's 1,600-character limit."""
+"""server/outbound.py: replies split at Twilio's 1,600-character limit."""
 
 from __future__ import annotations
 
