@@ -24,6 +24,8 @@ from langgraph.types import StateSnapshot
 from graph.context import Context
 
 log = logging.getLogger(__name__)
+BOOKKEEPING_NODES = frozenset({"lead"})
+"""Nodes that talk to no one and decide nothing: left out of a turn's route."""
 
 MAX_INPUT_CHARS = 8000
 """Longer messages are cut before they reach the graph (WhatsApp itself caps bodies at 1,600)."""
@@ -89,7 +91,8 @@ def run_turn(
     try:
         for chunk in stream:
             for node, update in chunk.items():
-                result.route.append(node)
+                if node not in BOOKKEEPING_NODES:
+                    result.route.append(node)
                 for msg in (update or {}).get("messages", []):
                     _collect(msg, calls, result)
     except BaseException:
