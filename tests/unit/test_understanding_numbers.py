@@ -124,7 +124,7 @@ def test_cash_buyers_and_monthly_budgets_are_told_apart(text: str, expected: dic
     check(text, expected)
 
 
-def test_a_cash_buyer_is_not_a_monthly_budget_whatever_the_verb() -> None:
+def test_a_cash_buyer_saying_no_financing_is_searching_not_financing() -> None:
     u = check("I can pay 380k cash, no financing", {"max_price": 380000, "cash": True})
     assert u.intent == "search"
 
