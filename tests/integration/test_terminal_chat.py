@@ -42,10 +42,9 @@ def say(child: pexpect.spawn, text: str) -> str:
 
 
 def plain(screen: str) -> str:
-    """The text as the terminal shows it: no escape codes, and a carriage return starts the line over (the typing
-    spinner redraws itself in place however long the turn takes)."""
-    lines = ANSI.sub("", screen).split("\n")
-    return "\n".join(line.rstrip("\r").split("\r")[-1] for line in lines)
+    """The text as the terminal shows it: escape codes dropped, a carriage return starts its line over (the
+    "escribiendo…" spinner redraws itself in place; its frames are not one long line)."""
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in ANSI.sub("", screen).split("\n"))
 
 
 def test_terminal_chat_commands_formatting_and_resume(tmp_path: Path) -> None:
