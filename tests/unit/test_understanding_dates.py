@@ -103,9 +103,9 @@ def test_numbers_that_are_not_times_make_no_visit(text: str) -> None:
 
 
 def plan_visit_turn(text: str, **state: Any) -> dict[str, Any]:
-    """The plan of a visit request about the Onix being discussed."""
+    """The plan of a visit request about the Onix being discussed, by a customer whose name we know."""
     u = understand_offline(text, CATALOG)
-    state = {"selected": ONIX, "shown": [ONIX], "preferences": {}, **state}
+    state = {"selected": ONIX, "shown": [ONIX], "preferences": {"customer_name": "Rogelio Castañeda"}, **state}
     return plan_turn(u, text, state, CONTEXT, FinancingTerms())  # type: ignore[arg-type]
 
 
@@ -153,13 +153,14 @@ def test_a_time_already_past_is_not_booked() -> None:
 
 
 def test_the_booking_stores_the_moment_and_confirms_it_with_the_date(agent) -> None:
-    run_turn(agent, "visit", "me interesa el onix", CONTEXT)
+    run_turn(agent, "visit", "soy Rogelio Castañeda, me interesa el onix", CONTEXT)
     turn = run_turn(agent, "visit", "lo quiero ver el sábado a las 11", CONTEXT)
     booked = next(c for c in turn.tool_calls if c["name"] == "schedule_visit")
     assert booked["output"]["when_iso"] == "2026-11-28T11:00:00-06:00"
     assert booked["output"]["when"] == "el sábado a las 11"  # the customer's words are kept too
+    assert booked["args"]["customer_name"] == "Rogelio Castañeda"
     assert "sábado 28 de noviembre, 11:00" in turn.reply
-    english = run_turn(agent, "visit-en", "how much is the onix?", CONTEXT)
+    english = run_turn(agent, "visit-en", "hi, I'm Ann Smith, how much is the onix?", CONTEXT)
     assert english.tool_calls
     turn = run_turn(agent, "visit-en", "can I see it this saturday at 11am?", CONTEXT)
     assert "Saturday, November 28, 11:00" in turn.reply
