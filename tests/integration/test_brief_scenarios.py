@@ -31,8 +31,14 @@ def check_chebys(turn: dict) -> None:
     assert turn["tool_calls"][0]["output"]["make"] == "Chevrolet"
     args = turn["tool_calls"][1]["args"]
     assert args["make"] == "Chevrolet" and args["max_price"] == 300000
-    assert "Onix" in turn["reply"] and "Aveo" in turn["reply"]
-    assert "$226,999" in turn["reply"]
+    output = turn["tool_calls"][1]["output"]
+    assert output["total"] == 7 and [c["make"] for c in output["results"]] == ["Chevrolet"] * 7
+    # "the most affordable": the five cheapest cars (not one per model), the header's count is the search's
+    cheapest = output["results"][:5]
+    assert [c["price"] for c in cheapest] == sorted(c["price"] for c in output["results"])[:5]
+    assert "7" in turn["reply"].split("\n")[0]
+    assert all(f"{c['model']} {c['year']}" in turn["reply"] and f"${c['price']:,}" in turn["reply"] for c in cheapest)
+    assert "Aveo" in turn["reply"]
     assert turn["route"] == ["consult", "normalize", "search", "respond"]
 
 
@@ -71,7 +77,8 @@ def ask(thread: str, message: str, data_dir: Path) -> dict:
 def test_brief_through_the_cli_in_separate_processes(isolated_env: Path) -> None:
     """Each turn is a new process: the SQLite checkpointer carries the conversation between them."""
     first = ask("cli-brief", "I need a car.", isolated_env)
-    assert set(first) == {"thread_id", "reply", "route", "tool_calls"} and first["thread_id"] == "cli-brief"
+    assert set(first) == {"thread_id", "reply", "route", "tool_calls", "status"} and first["thread_id"] == "cli-brief"
+    assert first["status"] == "answered"
     check_vague(first)
     check_chebys(ask("cli-brief", "Do you have any Chebys under 300k?", isolated_env))
     check_onix_payment(ask("cli-brief", "How much is the monthly payment for the Onix over 4 years?", isolated_env))

@@ -62,7 +62,7 @@ def deploy(tmp_path_factory: pytest.TempPathFactory, twilio: TwilioStub) -> Iter
 def check_seed(replies: list[str]) -> None:
     """The brief's three replies."""
     assert "?" in replies[0]
-    assert "Onix" in replies[1] and "Aveo" in replies[1]
+    assert "Aveo 2017" in replies[1] and "Spark 2021" in replies[1]  # the five cheapest Chevrolets under 300k
     assert "$4,605.82" in replies[2]
 
 
@@ -99,7 +99,7 @@ def test_forged_or_missing_signature_is_403_and_nothing_is_queued(deploy: Deploy
     )
     # The same message correctly signed is then accepted: the refusal did not mark it as seen.
     assert deploy.send(sender, params["Body"], sid=params["MessageSid"]).status_code == 200
-    assert "Onix" in deploy.twilio.wait_for(1, sender)[0]["Body"]
+    assert "Spark 2021" in deploy.twilio.wait_for(1, sender)[0]["Body"]
 
 
 def test_duplicate_message_sid_is_acknowledged_and_answered_once(deploy: Deployment) -> None:
@@ -249,7 +249,7 @@ def test_model_failure_still_answers(model_deploy: tuple[Deployment, OpenAIStub]
         before = len(openai_stub.requests)
         sender = "whatsapp:+5215522220002"
         replies = converse(deploy, sender, SEED[1:2])
-        assert "Onix" in replies[0] and "Aveo" in replies[0]  # rules + templates took over
+        assert "Aveo 2017" in replies[0] and "Spark 2021" in replies[0]  # rules + templates took over
         assert len(openai_stub.requests) > before
     finally:
         openai_stub.fallback = LONG_REPLY
@@ -281,7 +281,7 @@ def test_worker_killed_mid_turn_redelivers_and_replies_once(tmp_path: Path, twil
             assert deploy.redis is not None and deploy.redis.llen(keys.processing(sender)) == 1
             rescuer = deploy.start_worker("rescuer")
             messages = deploy.twilio.wait_for(1, sender, timeout=60)
-            assert "Onix" in messages[0]["Body"]
+            assert "Spark 2021" in messages[0]["Body"]
             wait_until(lambda: deploy.idle(sender), 10, f"the thread to be idle\n{rescuer.output()}")
             assert (deploy.reply_record(sender, sid) or {}).get("status") == "sent"
             time.sleep(1.0)  # a duplicate would be sent right after the first

@@ -44,7 +44,7 @@ def test_serve_alone_answers_the_seed_conversation(served: tuple[httpx.Client, T
         assert response.status_code == 200 and response.text.endswith("<Response/>")
         replies.append(twilio.wait_for(i, sender, timeout=30)[-1]["Body"])
     assert "?" in replies[0]
-    assert "Onix" in replies[1] and "Aveo" in replies[1]
+    assert "Aveo 2017" in replies[1] and "Spark 2021" in replies[1]  # the five cheapest Chevrolets under 300k
     assert "$4,605.82" in replies[2]
     assert (data_dir / "checkpoints.sqlite").exists()
     assert client.get("/healthz").json() == {"status": "ok"}

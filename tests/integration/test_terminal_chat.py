@@ -61,9 +61,9 @@ def test_terminal_chat_commands_formatting_and_resume(tmp_path: Path) -> None:
 
         listing = say(child, "Do you have any Chebys under 300k?")
         text = plain(listing)
-        assert "kavi ›" in text and "Onix" in text and "Aveo" in text
+        assert "kavi ›" in text and "Spark 2021" in text and "Aveo 2017" in text
         assert "search_inventory" in text and "7 results" in text, text  # -v: one line per tool call
-        assert max(len(line) for line in text.splitlines()) <= WIDTH
+        assert max(len(line) for line in text.splitlines()) <= WIDTH, max(text.splitlines(), key=len)
         # Soft wrapping: every word of the reply appears whole on some line (no word cut at the margin).
         assert "Chevrolet" in text and "Chevrol\n" not in text
 

@@ -11,7 +11,8 @@ import pytest
 from langsmith.schemas import Example
 
 from evals.dataset import GOLDEN_PATH, DatasetError, example_id, load_dataset, to_examples
-from tools.finance import financing_plan
+from graph.settings import get_settings
+from tools.finance import FinancingError, financing_plan
 
 REPO = Path(__file__).resolve().parents[2]
 INVENTORY = {int(r["stock_id"]): r for r in csv.DictReader((REPO / "data" / "vehicles.csv").open())}
@@ -45,19 +46,34 @@ def test_golden_file_covers_the_issue() -> None:
 
 
 def test_expected_payments_come_from_the_inventory_and_the_financing_engine() -> None:
-    checked = 0
+    """A payment the dataset expects is the engine's; a down payment under the dealer's minimum is expected to be
+    refused with the minimum named, and the payment it would have given must not appear."""
+    minimum = get_settings().min_down_payment_pct
+    priced = refused = 0
     for conversation in load_dataset():
         for turn in conversation.turns:
             for call in turn.tools:
                 if call.name == "calculate_financing":
                     assert call.args["price"] in PRICES, conversation.id
                     down = {k: v for k, v in call.args.items() if k in ("down_payment", "down_payment_pct")}
-                    plan = financing_plan(call.args["price"], call.args["term_months"], **down)
+                    try:
+                        plan = financing_plan(
+                            call.args["price"], call.args["term_months"], **down, min_down_payment_pct=minimum
+                        )
+                    except FinancingError as error:
+                        assert f"at least {minimum}%" in str(error), conversation.id
+                        assert f"{minimum}%" in turn.facts, conversation.id
+                        unpriced = financing_plan(
+                            call.args["price"], call.args["term_months"], **down, min_down_payment_pct=0
+                        )
+                        assert f"{unpriced.monthly_payment:,}" in turn.absent, conversation.id
+                        refused += 1
+                        continue
                     assert f"{plan.monthly_payment:,}" in turn.facts, conversation.id
-                    checked += 1
+                    priced += 1
                 if call.name == "schedule_visit":
                     assert call.args["stock_id"] in INVENTORY, conversation.id
-    assert checked >= 10
+    assert priced >= 10 and refused >= 1
 
 
 def test_the_brief_onix_payment_is_in_the_dataset() -> None:

@@ -80,7 +80,7 @@ def test_absurd_prices_are_refused(price: object) -> None:
 
 @given(
     price=st.integers(min_value=50_000, max_value=5_000_000),
-    pct=st.integers(min_value=0, max_value=90),
+    pct=st.integers(min_value=10, max_value=90),  # the dealer finances from 10% down (MIN_DOWN_PAYMENT_PCT)
     term=st.sampled_from([36, 48, 60, 72]),
 )
 def test_payment_schedule_amortizes_the_loan(price: int, pct: int, term: int) -> None:
@@ -91,6 +91,41 @@ def test_payment_schedule_amortizes_the_loan(price: int, pct: int, term: int) ->
         balance = balance * (1 + rate) - plan.monthly_payment
     # Rounding the payment to the cent leaves at most a few pesos after n months.
     assert abs(balance) < Decimal(term) * Decimal("0.01") * 2
+
+
+@pytest.mark.parametrize("kwargs", [{"down_payment_pct": 0}, {"down_payment_pct": "9.99"}, {"down_payment": 20_000}])
+def test_a_down_payment_below_the_minimum_is_refused_with_the_minimum_amount(kwargs: dict) -> None:
+    with pytest.raises(FinancingError, match=r"at least 10% of the price \(22,699\.90\)"):
+        financing_plan(226999, 48, **kwargs)
+    assert financing_plan(226999, 48, down_payment=22_699.90).down_payment_pct == Decimal("10.00")
+
+
+def test_an_amount_just_below_the_minimum_is_refused() -> None:
+    # 22,699 is 9.9996% of 226,999: below the 22,699.90 the refusal itself names as the minimum
+    with pytest.raises(FinancingError, match=r"22,699\.90"):
+        financing_plan(226999, 48, down_payment=22_699)
+
+
+def test_the_minimum_is_a_setting_zero_allows_zero_down() -> None:
+    plan = financing_plan(226999, 48, down_payment_pct=0, min_down_payment_pct=0)
+    assert (
+        plan.loan_amount == Decimal("226999.00") and plan.monthly_payment > financing_plan(226999, 48).monthly_payment
+    )
+    with pytest.raises(FinancingError, match="at least 25%"):
+        financing_plan(226999, 48, min_down_payment_pct=25)  # the default 20% is below a 25% minimum
+
+
+def test_the_tool_refuses_zero_down_with_the_settings_minimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.resources import clear_caches, get_toolkit
+
+    out = get_toolkit().tools["calculate_financing"].invoke({"price": 338999, "term_months": 72, "down_payment_pct": 0})
+    assert "error" in out and out["min_down_payment_pct"] == 10 and "33,899.90" in out["error"]
+    monkeypatch.setenv("MIN_DOWN_PAYMENT_PCT", "15")
+    clear_caches()
+    out = (
+        get_toolkit().tools["calculate_financing"].invoke({"price": 338999, "term_months": 72, "down_payment_pct": 10})
+    )
+    assert "error" in out and out["min_down_payment_pct"] == 15
 
 
 def test_tool_returns_error_objects_not_exceptions() -> None:

@@ -18,6 +18,7 @@ def understand(text: str) -> Understanding:
     """The parser with the inventory's brand catalog."""
     return understand_offline(text, CATALOG)
 
+
 # ---------------------------------------------------------------------------------------------------------
 # The brief's anchors
 # ---------------------------------------------------------------------------------------------------------
@@ -617,7 +618,11 @@ def test_injection(text: str, flag: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "budget"),
-    [("¿Me lo dejan en 200 mil?", 200000), ("me lo deja en 250 si pago de contado?", 250000), ("would you take 300k for it?", 300000)],
+    [
+        ("¿Me lo dejan en 200 mil?", 200000),
+        ("me lo deja en 250 si pago de contado?", 250000),
+        ("would you take 300k for it?", 300000),
+    ],
 )
 def test_haggling_is_not_an_attack(text: str, budget: int) -> None:
     """Asking for a lower price gets the fixed-price answer and cars under that amount, not the injection template."""

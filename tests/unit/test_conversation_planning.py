@@ -1,0 +1,195 @@
+"""The planning side through the compiled graph (offline, in memory): what each turn searches, prices and says,
+for the conversations of issue 8: several cars, changes of course, references into the last list, superlatives,
+affordability, cash buyers and cars the customer owns."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+
+from graph.context import Context
+from graph.turn import TurnResult, run_turn
+from tools.text import fold
+
+CONTEXT = Context(now="2026-11-25T10:00:00-06:00")
+LISTED = re.compile(r"^\d+\. (.+?), [\d,]+ km: \$([\d,]+)", re.M)
+
+
+class Chat:
+    """One customer's conversation with the agent."""
+
+    def __init__(self, agent: Any) -> None:
+        self.agent, self.thread = agent, uuid.uuid4().hex
+
+    def say(self, text: str) -> TurnResult:
+        return run_turn(self.agent, self.thread, text, CONTEXT)
+
+
+def calls(turn: TurnResult, name: str) -> list[dict[str, Any]]:
+    return [c for c in turn.tool_calls if c["name"] == name]
+
+
+def listed(turn: TurnResult) -> list[tuple[str, int]]:
+    """The cars a reply lists, as (name and year, price)."""
+    return [(name, int(price.replace(",", ""))) for name, price in LISTED.findall(turn.reply)]
+
+
+@pytest.fixture
+def chat(agent) -> Chat:
+    return Chat(agent)
+
+
+# ----------------------------------------------------------------------------------------- several cars
+
+
+def test_two_models_are_both_searched_and_listed(chat: Chat) -> None:
+    turn = chat.say("¿tienes jetta o vento?")
+    models = [c["args"].get("model") for c in calls(turn, "search_inventory")]
+    assert models == ["Jetta", "Vento"]
+    assert "Jetta" in turn.reply and "Vento" in turn.reply
+
+
+def test_a_payment_question_about_two_models_prices_both(chat: Chat) -> None:
+    turn = chat.say("cuanto pagaria al mes por la crv o la rav4 a 4 años?")
+    assert {c["args"].get("model") for c in calls(turn, "search_inventory")} == {"CR-V", "RAV4"}
+    priced = calls(turn, "calculate_financing")
+    assert len(priced) >= 2 and all(c["args"]["term_months"] == 48 for c in priced)
+
+
+def test_a_typod_model_searches_that_model_only(chat: Chat) -> None:
+    turn = chat.say("nissan sentrra")
+    [search] = calls(turn, "search_inventory")
+    assert (search["args"]["make"], search["args"]["model"]) == ("Nissan", "Sentra")
+
+
+def test_a_model_we_do_not_stock_is_named_back(chat: Chat) -> None:
+    turn = chat.say("¿tienen mustang?")
+    assert "No tenemos Mustang" in turn.reply
+    assert calls(turn, "search_inventory")[0]["args"]["make"] == "Ford"  # what the make does have
+
+
+def test_the_car_owned_is_not_searched_the_car_wanted_is(chat: Chat) -> None:
+    turn = chat.say("tengo un Aveo 2012 que quiero dar a cuenta, somos 4 y buscamos sedán de hasta 250")
+    [search] = calls(turn, "search_inventory")
+    assert search["args"] == {"body_type": "sedan", "max_price": 250000, "sort": "price_asc", "limit": 12}
+    assert [c["args"]["topic"] for c in calls(turn, "search_knowledge")] == ["trade-in"]
+
+
+# ----------------------------------------------------------------------------------------- budgets
+
+
+def test_criteria_alone_are_a_concrete_request(chat: Chat) -> None:
+    turn = chat.say("algo 2018 o mas nuevo con menos de 60 mil km")
+    [search] = calls(turn, "search_inventory")
+    assert search["args"]["min_year"] == 2018 and search["args"]["max_km"] == 60000
+
+
+def test_an_around_budget_is_shown_as_said(chat: Chat) -> None:
+    turn = chat.say("busco algo alrededor de 250 mil")
+    assert "alrededor de $250,000" in turn.reply and "hasta $250,000" not in turn.reply
+
+
+def test_a_monthly_budget_is_turned_into_a_price_and_each_car_shows_its_payment(chat: Chat) -> None:
+    turn = chat.say("puedo dar 60 mil de entrada y pagar unos 4,500 al mes, ¿qué me alcanza?")
+    [afford] = calls(turn, "max_price_for_payment")
+    assert afford["args"] == {"monthly_payment": 4500, "term_months": 48, "down_payment": 60000}
+    ceiling = int(float(afford["output"]["max_price"]))
+    [search] = calls(turn, "search_inventory")
+    assert search["args"]["max_price"] == ceiling
+    payments = calls(turn, "calculate_financing")
+    assert payments and all(float(c["output"]["monthly_payment"]) <= 4500 for c in payments)
+    assert all(p <= ceiling for _, p in listed(turn))
+
+
+@pytest.mark.parametrize(
+    ("text", "budget"),
+    [
+        ("traigo 280k de contado", 280000),
+        ("traigo 280k de contado, no quiero credito", 280000),
+        ("I can pay 380k cash, no financing", 380000),
+    ],
+)
+def test_a_cash_buyer_is_not_pushed_to_financing(chat: Chat, text: str, budget: int) -> None:
+    turn = chat.say(text)
+    assert calls(turn, "search_inventory")[0]["args"]["max_price"] == budget
+    assert not calls(turn, "search_knowledge") and not calls(turn, "calculate_financing")
+    pitch = r"\b(?:credito|mensualidad|financiamiento|financing|monthly|loan)\b"
+    assert not re.search(pitch, fold(turn.reply)), turn.reply
+
+
+# ----------------------------------------------------------------------------------------- changing course
+
+
+def test_out_of_budget_shows_cheaper_cars_never_the_same_list(chat: Chat) -> None:
+    first = listed(chat.say("busco una suv de hasta 400 mil"))
+    cheapest = min(price for _, price in first)
+    turn = chat.say("se sale de mi presupuesto, ¿qué más hay?")
+    again = listed(turn)
+    assert again, turn.reply
+    assert not set(again) & set(first), "the same cars again"
+    assert all(price < cheapest for _, price in again)  # under what they saw, another body type if need be
+
+
+def test_stretching_the_budget_shows_what_the_higher_range_adds(chat: Chat) -> None:
+    first = listed(chat.say("busco una suv de hasta 300 mil"))
+    turn = chat.say("¿y si estiro a 450?")
+    [search] = calls(turn, "search_inventory")
+    assert search["args"]["max_price"] == 450000 and search["args"].get("min_price") == 300001
+    again = listed(turn)
+    assert again and all(300000 < price <= 450000 for _, price in again)
+    assert not set(again) & set(first)
+
+
+def test_other_options_leave_out_the_cars_already_shown(chat: Chat) -> None:
+    first = listed(chat.say("busco un sedan de hasta 300 mil"))
+    turn = chat.say("que otras opciones hay?")
+    again = listed(turn)
+    assert again and not set(again) & set(first)
+    assert all(price <= 300000 for _, price in again)
+
+
+def test_a_new_body_type_keeps_the_budget(chat: Chat) -> None:
+    chat.say("busco algo de hasta 350 mil")
+    turn = chat.say("mejor una pickup para el negocio")
+    search = calls(turn, "search_inventory")[0]
+    assert search["args"]["body_type"] == "pickup" and search["args"]["max_price"] == 350000
+
+
+# ----------------------------------------------------------------------------------------- references and superlatives
+
+
+def test_that_one_in_installments_right_after_one_car(chat: Chat) -> None:
+    chat.say("cuanto cuesta el onix?")
+    turn = chat.say("ese a plazos cuanto sale")
+    [priced] = calls(turn, "calculate_financing")
+    assert priced["args"] == {"price": 226999, "term_months": 48, "down_payment_pct": 20}
+    assert "$4,605.82" in turn.reply
+
+
+def test_references_into_the_last_list(chat: Chat) -> None:
+    shown = listed(chat.say("busco sedan de hasta 300 mil"))
+    turn = chat.say("la más económica a 4 años")
+    assert calls(turn, "calculate_financing")[0]["args"]["price"] == min(p for _, p in shown)
+    turn = chat.say("y la del 2012 a 4 años cuanto sale al mes?")
+    year_2012 = [p for name, p in shown if name.endswith("2012")]
+    assert [c["args"]["price"] for c in calls(turn, "calculate_financing")] == year_2012
+
+
+def test_the_cheapest_in_stock_is_listed_without_pretending_not_to_know(chat: Chat) -> None:
+    turn = chat.say("¿qué es lo más económico que manejan?")
+    [search] = calls(turn, "search_inventory")
+    assert search["args"]["sort"] == "price_asc" and "max_price" not in search["args"]
+    prices = [p for _, p in listed(turn)]
+    assert prices == sorted(prices) and prices
+    assert "no lo tengo" not in fold(turn.reply) and not calls(turn, "request_human")
+
+
+def test_the_lowest_mileage_over_the_whole_stock(chat: Chat) -> None:
+    turn = chat.say("cual es el de menos kilometros que tienen?")
+    [search] = calls(turn, "search_inventory")
+    assert search["args"]["sort"] == "km_asc"
+    best = search["output"]["results"][0]
+    assert f"{best['km']:,} km" in turn.reply
