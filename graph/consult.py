@@ -46,7 +46,7 @@ def consult(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[s
         update["notice"] = "injection"
         return update
     preferences = merge_preferences(state.get("preferences") or {}, understanding, text, state)
-    update.update(plan_turn(understanding, text, {**state, "preferences": preferences}, context, toolkit.terms))
+    update.update(plan_turn(understanding, text, state, context, toolkit.terms, dict(preferences)))
     update.setdefault("preferences", preferences)
     return update
 

@@ -51,19 +51,25 @@ CAR_FILTERS = ("body_type", "min_price", "max_price", "min_year", "max_year", "m
                "car_play", "min_seats", "all_wheel_drive")  # fmt: skip
 
 
-def plan_turn(u: Understanding, text: str, state: State, context: Context, terms: FinancingTerms) -> dict[str, Any]:
-    """The turn's agenda, searches, selected car, pending question, notes and bookkeeping."""
-    return _Planner(u, text, state, context, terms).run()
+def plan_turn(
+    u: Understanding, text: str, state: State, context: Context, terms: FinancingTerms, preferences: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The turn's agenda, searches, selected car, pending question, notes and bookkeeping. `preferences` are the
+    known ones refined by this turn (default: the state's); the state keeps the previous turn's."""
+    return _Planner(u, text, state, context, terms, preferences).run()
 
 
 class _Planner:
     """One turn's decisions, taken in order: knowledge, the car, payments, visits, searches, a person."""
 
-    def __init__(self, u: Understanding, text: str, state: State, context: Context, terms: FinancingTerms) -> None:
+    def __init__(
+        self, u: Understanding, text: str, state: State, context: Context, terms: FinancingTerms,
+        preferences: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
         self.u, self.text, self.state, self.context, self.terms = u, text, state, context, terms
         self.given = u
         self.folded = fold(text)
-        self.prefs: dict[str, Any] = dict(state.get("preferences") or {})
+        self.prefs: dict[str, Any] = dict(state.get("preferences") or {} if preferences is None else preferences)
         owned = self.prefs.get("owned_car")
         if u.owned_car:
             self.prefs["owned_car"] = owned = u.owned_car

@@ -138,7 +138,7 @@ def _run(
             more, recorded = call_tool(tool, {**relaxed, "sort": spec.get("sort", "price_asc"), "limit": SEARCH_LIMIT})
             messages += recorded
             alternatives = [c for c in more.get("results", []) if c["stock_id"] not in exclude]
-        if seen and alternatives and {c["stock_id"] for c in alternatives} <= seen:
+        if seen and alternatives and {c["stock_id"] for c in alternatives[: context.max_cars_in_reply]} <= seen:
             relaxed = _relaxed(filters, budget_first=True)  # the same cars again: keep the budget instead
             more, recorded = call_tool(tool, {**relaxed, "sort": spec.get("sort", "price_asc"), "limit": SEARCH_LIMIT})
             messages += recorded
@@ -207,6 +207,8 @@ def _selection(outcomes: list[dict[str, Any]], state: State, context: Context) -
         shown: list[dict[str, Any]] = []
         for outcome in lists:
             shown += (outcome["cars"] + list(outcome.get("above") or [])) or outcome.get("alternatives") or []
+            if outcome.get("stretch"):  # "¿y si estiro a 260?": what they saw is still on the table
+                shown += [c for c in state.get("shown") or [] if c["stock_id"] not in {s["stock_id"] for s in shown}]
         update["shown"] = shown
         if single_superlative(lists, state):
             tied = tied_at_top(lists[0]["cars"], lists[0].get("sort", "price_asc"))

@@ -85,6 +85,8 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         hits.add("car-data")  # colour, fuel, history, accidents: not in the data, said plainly
     elif len(hits) > 1 and not (state.get("selected") or len(state.get("shown") or []) == 1):
         hits.discard("car-data")  # "¿la garantía cubre la transmisión?" asks about the warranty
+    if understanding.cash:
+        hits -= FINANCE_POLICY | {"financing-documents", "credit-history"}  # "de contado, no quiero crédito"
     if _calculation(understanding):
         hits.discard("down-payment")  # "a 36 meses dando 100 mil de enganche": a payment to compute, not a policy
     names_a_car = understanding.sort or understanding.ordinal or understanding.refers_back or understanding.brand_texts

@@ -151,7 +151,7 @@ def financing_plan(
             raise FinancingError("down_payment_pct must be at least 0 and below 100")
         down = cents(price_d * pct / 100)
     minimum = to_decimal(min_down_payment_pct, "min_down_payment_pct")
-    if pct < minimum:
+    if down < cents(price_d * minimum / 100):  # in pesos: 22,699 is below 10% of 226,999 (22,699.90)
         raise FinancingError(
             f"down payment must be at least {plain(minimum)}% of the price ({cents(price_d * minimum / 100):,.2f}); "
             f"got {plain(pct)}%"

@@ -131,6 +131,9 @@ class BrandCatalog:
                 self._targets[compact(f"{make} {model}")] = Target(make, model, True, True, "", "exact")
             self._targets[compact(make)] = Target(make, None, True, False, flags.get(compact(make), ""), "exact")
         self._fuzzy_keys = [k for k, t in self._targets.items() if len(k) >= 4 and not t.everyday and k.isalpha()]
+        names = [alias for alias, _, _, _ in aliases] + [m for models in stock.values() for m in models]
+        self._spaced = {compact(n) for n in names if " " in n.strip()} | {compact(n) + "s" for n in names if " " in n.strip()}
+        """Names written in two words ("clase s", "serie 1"): run together they may be a word ("clases")."""
 
     @classmethod
     def build(
@@ -169,6 +172,8 @@ class BrandCatalog:
                     continue
                 key = "".join(keys[first : first + size])
                 target = self.target(key) if size == 1 else self._targets.get(key)  # "March es" is no plural
+                if target is not None and size == 1 and key in self._spaced and self.ordinary_word(key):
+                    continue  # "clases" is a word; only "Clase S" written apart is the car
                 if target is None or (size > 1 and len(key) <= SHORT_KEY and not _joined(text, tokens, span)):
                     continue
                 used.update(span)

@@ -27,7 +27,7 @@ OWNED_AFTER = re.compile(
     r"^\W*(?:(?:19|20)\d\d\W+)?(?:[a-z]+\W+){0,5}?(?:(?:que|q)\s+(?:quiero|queremos|puedo|pienso|me\s+gustaria)\s+"
     r"(?:dar|dejar|meter|vender|entregar|cambiar)|a\s+cuenta|como\s+(?:parte\s+de\s+pago|enganche)|"
     r"as\s+(?:a\s+)?(?:trade|down)|to\s+trade|trade[\s-]?in|para\s+(?:dar|vender|cambiar)|a\s+vender|for\s+sale|"
-    r"en\s+venta|que\s+ya\s+tengo|que\s+tengo)"
+    r"en\s+venta|que\s+ya\s+tengo|que\s+tengo|y\s+(?:lo\s+|la\s+)?(?:quiero|queremos)\s+(?:cambiar|vender|dar)\w*)"
 )
 """After the name: what the customer will do with it (no amount in between: "el Onix con 10% de enganche" is a
 car they want)."""
@@ -87,15 +87,33 @@ def _car_context(tokens: list[tuple[str, int, int]], first: int, last: int, lang
     if not before:
         return False
     prev = before[-1]
-    if prev in places or (prev == "a" and lang_es) or any(w in place_verbs for w in before[-2:]):
+    if prev in places or (prev == "a" and lang_es) or any(w in place_verbs for w in before):
         return False
     if prev.isdigit() and 1 < int(prev) <= 20:
         return True  # "¿tienen 3 versas?": a number of cars
-    if prev in POSSESSIVES and lang_es == (prev in ("mi", "nuestro", "nuestra")):
-        return True  # "mi march es 2016": the customer's own car
+    if prev in POSSESSIVES and lang_es == (prev in ("mi", "nuestro", "nuestra")) and _owned_context(tokens, last):
+        return True  # "mi march es 2016, ¿me lo toman a cuenta?": the customer's own car
     if prev in verbs:
         return True
     return prev in articles and len(before) >= 2 and before[-2] in verbs
+
+
+OWN_CAR_WORDS = frozenset({"cuenta", "toman", "reciben", "vender", "vendo", "cambiar", "cambio", "trade", "sell", "modelo", "model",
+                           "km", "kilometros", "enganche", "down", "auto", "carro", "coche", "car"})  # fmt: skip
+
+
+def _time_after_a(hit: Hit, tokens: list[tuple[str, int, int]]) -> bool:
+    """ "tengo clase a las 6": the "a" of a time, not the Clase A."""
+    nxt = tokens[hit.last][0] if hit.last < len(tokens) else ""
+    return tokens[hit.last - 1][0] == "a" and nxt in ("las", "la", "eso", "partir", "que")
+
+
+def _owned_context(tokens: list[tuple[str, int, int]], last: int) -> bool:
+    """ "mi march es 2016", "my polo to trade in": a year right after, or words of a car a customer owns."""
+    after = [t[0] for t in tokens[last : last + 3]]
+    if any(w.isdigit() and len(w) == 4 and w.startswith(("19", "20")) for w in after):
+        return True
+    return bool(OWN_CAR_WORDS & {t[0] for t in tokens})
 
 
 def _accept(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], sure_makes: set[str], lang_es: bool) -> bool:
@@ -119,9 +137,11 @@ def _accept(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], sure_makes: 
     articles = _context()[0]
     prev = tokens[hit.first - 1][0] if hit.first > 0 else ""
     if target.everyday == "common":
-        return capital and prev in articles
-    places = _context()[2]
-    if capital and prev not in places and not (prev == "a" and lang_es):
+        going = any(w in _context()[3] for w in _prev_words(tokens, hit.first, 3))
+        return capital and prev in articles and not going  # "voy a la City": a place
+    places, place_verbs = _context()[2], _context()[3]
+    going = any(w in place_verbs for w in _prev_words(tokens, hit.first, 3))
+    if capital and prev not in places and not (prev == "a" and lang_es) and not going:
         return True
     if alone and len(tokens) == 1:
         return True
@@ -146,7 +166,7 @@ def brand_mentions(raw: str, catalog: BrandCatalog | None, lang: str, context_mo
         tokens[h.first][0] for h in hits if h.target.model is None and not h.target.everyday
     }
     blocked = _place_spans(folded, catalog)
-    hits = [h for h in hits if not any(s < h.end and h.start < e for s, e in blocked)]
+    hits = [h for h in hits if not any(s < h.end and h.start < e for s, e in blocked) and not _time_after_a(h, tokens)]
     place_words = _place_words(catalog.places)
     accepted = [
         h for h in hits
@@ -214,6 +234,8 @@ def _not_a_car_here(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], hits
         return True
     if word in _months() and re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", nxt):
         return True
+    if nxt == "de" and hit.last + 1 < len(tokens) and raw[tokens[hit.last + 1][1]].isupper():
+        return True  # "Rio de Janeiro": a place
     return place and (prev in _context()[2] | {"de", "del", "from", "of", "a"})
 
 

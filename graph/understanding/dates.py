@@ -94,13 +94,16 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         "part": re.compile(
             r"\b(?:(?:en|por|de)\s+la\s+(?:manana|tarde|noche)|in\s+the\s+(?:morning|afternoon|evening)|"
-            r"al\s+mediodia|a\s+mediodia|at\s+noon|temprano|(?:the|la)\s+(?:afternoon|tarde|manana|morning))\b"
+            r"al\s+mediodia|a\s+mediodia|at\s+noon|temprano|(?:the|la)\s+(?:afternoon|tarde|manana|morning)|"
+            rf"(?:{weekday}|tomorrow|today)\s+(?:afternoon|morning|evening))\b"
         ),
         "same": re.compile(rf"\b{same}\b"),
     }
 
 
-GAP = re.compile(r"^[\s,.?!]*(?:\d{1,2}\s+)?(?:(?:y|o|or|and|a|at|,|like|tipo|como)\s+)?[\s,]*$")
+GAP = re.compile(
+    r"^[\s,.?!]*(?:\d{1,2}\s+)?(?:(?:y|o|or|and|a|at|,|like|tipo|como|como\s+a\s+eso(?:\s+de)?|a\s+eso(?:\s+de)?)\s+)?[\s,]*$"
+)
 """What may separate the parts of one visit time ("el martes 1 a las 9:30", "mañana, como a las 4")."""
 
 

@@ -32,6 +32,11 @@ from graph.understanding.numbers import Num
 from graph.understanding.vocab import cue, phrases_rx
 
 MIN_MONTHLY = 500
+DOWN_WORD_AFTER = re.compile(
+    r"^\s*(?:mil\s+)?(?:pesos\s+|mxn\s+)?(?:de\s+|pa\s+|pal\s+|para\s+(?:el\s+)?|as\s+(?:a\s+)?)?"
+    r"(?:enganche|entrada|anticipo|inicial|down|deposit)"
+)
+"""An amount followed by the word for a down payment ("70 mil de enganche", "50k down")."""
 YEAR_WORD_BEFORE = re.compile(r"\b(?:ano|anio|modelo|model|year|del)\s*:?\s*$")
 
 
@@ -89,7 +94,7 @@ def _classify(c: str, nums: list[Num], i: int, lang: str, slots: dict[str, Any])
     if cues().down_pct_before.search(_before(c, n)) and 0 < n.value < 100 and n.mult == 1:
         slots["down_payment_pct"] = float(n.value)
     elif MIN_MONTHLY <= n.value < MIN_BARE_MONEY and is_monthly(c, n) and not has_money_mark(c, n):
-        slots["monthly_payment"] = round(n.value)  # "4500 al mes", "pagar 5000 mensuales"
+        slots["monthly_payment"] = round(n.value) * _per_month(c, n)  # "4500 al mes", "pagar 5000 mensuales"
     elif is_money(c, n) or _is_thousands(c, n):
         _set_money(c, n, slots)
     elif is_price_claim(_before(c, n)) or _is_token_price(c, n):
@@ -107,8 +112,8 @@ def _is_thousands(c: str, n: Num) -> bool:
         return True  # "traigo como 200 varos": two hundred thousand, in slang
     if k.money_after.match(after) or k.km_after.match(after):
         return False
-    if k.offer_after.match(after) or k.down_after.match(after):
-        return True
+    if k.offer_after.match(after) or k.down_after.match(after) or k.around_after.match(after):
+        return True  # "300 más o menos"
     contexts = (k.max_before, k.min_before, k.around_before, k.offer_before, k.down_before)
     return any(rx.search(before) for rx in contexts) and not is_monthly(c, n)
 
@@ -162,7 +167,7 @@ def _money_kind(c: str, n: Num) -> str:
     """What a money amount is: monthly, down, injection, around, max, min, or seen (a price the customer saw)."""
     k = cues()
     before, after = _before(c, n), _after(c, n)
-    if k.down_after.match(after) and not k.monthly_after.match(after):
+    if DOWN_WORD_AFTER.match(after) and not k.monthly_after.match(after):
         return "down"  # "puedo pagar 6 mil al mes y tengo 40 mil pal enganche": that 40 is the down payment
     if is_monthly(c, n):
         return "monthly"
@@ -172,7 +177,7 @@ def _money_kind(c: str, n: Num) -> str:
         return "discount"  # "¿ni 5 mil de descuento?", "si le quitan 10 mil": no budget
     if phrases_rx(cue("money.seen_before"), suffix=r"\s*\$?\s*$").search(before):
         return "seen"  # "listed at 260k on your site": what they saw, not a budget; the record says the price
-    if k.down_after.match(after):
+    if DOWN_WORD_AFTER.match(after):
         return "down"  # "le doy 70 mil de enganche": the down payment, whatever verb comes before
     payment_talk = re.search(r"\b(?:meses|months?|anos|years?|al mes|mensual\w*|monthly|a month|cuanto|how much)\b", c)
     if payment_talk and re.search(r"\b(?:con|dando|poniendo|with|putting)\s*\$?\s*$", before):
@@ -202,6 +207,11 @@ def _money_kind(c: str, n: Num) -> str:
     return "max"
 
 
+def _per_month(c: str, n: Num) -> int:
+    """2 for an amount paid every fortnight ("4 mil quincenales": 8 mil al mes), else 1."""
+    return 2 if re.match(r"^\s*(?:quincenales|quincenal|a\s+la\s+quincena|por\s+quincena|cada\s+quincena)\b", _after(c, n)) else 1
+
+
 def _is_token_price(c: str, n: Num) -> bool:
     """A tiny amount written as money ('1 peso', '$1'): no car costs that, so it is price manipulation."""
     return 0 <= n.value < MIN_MONEY and has_money_mark(c, n) and not is_monthly(c, n) and not _is_thousands(c, n)
@@ -217,7 +227,7 @@ def _set_money(c: str, n: Num, slots: dict[str, Any]) -> None:
     if kind == "down":
         slots["down_payment"] = value
     elif kind == "monthly":
-        slots["monthly_payment"] = value
+        slots["monthly_payment"] = value * _per_month(c, n)
     elif kind == "injection":
         slots["injection"] = True
     elif kind == "around":  # "alrededor de 250 mil": a budget said loosely, repeated as said, no floor invented
@@ -260,8 +270,12 @@ def _range_pair(c: str, a: Num, b: Num, lang: str, slots: dict[str, Any]) -> boo
 def _one_year_term(c: str, slots: dict[str, Any]) -> None:
     """'a un año', 'over one year', 'año y medio' as a term (12 or 18 months), unless it is the car's age."""
     k = cues()
-    match = k.one_year.search(c) or re.search(r"\b(?:ano|year)\s+y\s+medio\b|\ba\s+year\s+and\s+a\s+half\b", c)
+    half = re.search(r"\b(?:ano|year)\s+y\s+medio\b|\ba\s+year\s+and\s+a\s+half\b", c)
+    match = k.one_year.search(c) or half
     if not match:
+        return
+    if half and not k.age_before.search(c[: half.start()]):
+        slots["term_months"] = 18  # "año y medio": a term, said the way people say it
         return
     if k.age_after.match(" ano" + c[match.end() :]) or k.age_before.search(c[: match.start()]):
         return

@@ -67,6 +67,9 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
         found.update(body_type=None, body_types=[])  # "la Captiva de 7 pasajeros": the seats describe that car
     injection = bool(found.pop("injection", False)) or bool(patterns_rx(cue("injection_patterns")).search(canonical))
     intent = intents.main_intent(canonical, found, visit is not None, bool(wanted))
+    pays = found.get("term_months") or found.get("monthly_payment") or found.get("down_payment")
+    if intent == "finance" and found.get("cash") and not pays:
+        intent = "search"  # "traigo 280k de contado, no quiero crédito": a cash buyer searching
     if found["sort"] and intent == "other":
         intent = "search"
     return Understanding(
@@ -86,6 +89,10 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
 
 def _bare_budget(canonical: str, nums: list, found: dict) -> None:
     """ "300" or "2 50" alone answers "¿qué presupuesto tienes?": a budget in thousands."""
+    split = re.fullmatch(r"\s*\$?\s*([1-9])\s+(\d{2})\s*", canonical)
+    if split and found.get("max_price") is None:
+        found["max_price"] = int(split.group(1) + split.group(2)) * 1000  # "2 50": 250 mil
+        return
     if len(nums) != 1 or re.sub(r"[\d\s$.,k]", "", canonical.strip()):
         return
     value = nums[0].value

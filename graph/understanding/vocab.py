@@ -25,7 +25,28 @@ def _load(name: str) -> dict[str, Any]:
         data = yaml.safe_load(handle)
     if not isinstance(data, dict):
         raise ValueError(f"{name}: expected a mapping at the top level")
+    _check_phrases(name, data)
     return data
+
+
+def _check_phrases(name: str, node: Any, key: str = "") -> None:
+    """Compile every phrase of a data file once: a broken one is reported with its file and its text."""
+    if isinstance(node, dict):
+        for child_key, child in node.items():
+            _check_phrases(name, child, str(child_key))
+        return
+    if not isinstance(node, list):
+        return
+    for item in node:
+        if isinstance(item, (dict, list)):
+            _check_phrases(name, item, key)
+            continue
+        if not isinstance(item, str):
+            continue
+        try:
+            re.compile(item if key.endswith("_patterns") else _phrase(item))
+        except re.error as exc:
+            raise ValueError(f"{name}: the phrase {item!r} of {key!r} is not valid: {exc}") from exc
 
 
 @functools.lru_cache(maxsize=1)

@@ -131,7 +131,8 @@ def test_a_thread_held_by_a_person_is_not_answered() -> None:
 def test_graph_edges_leave_respond_only_to_the_end() -> None:
     graph = build_graph().get_graph()
     edges = {(e.source, e.target) for e in graph.edges}
-    assert {t for s, t in edges if s == "respond"} == {"__end__"}
+    assert {t for s, t in edges if s == "respond"} == {"lead"}  # the turn's lead is recorded, then the turn ends
+    assert {t for s, t in edges if s == "lead"} == {"__end__"}
     assert {t for s, t in edges if s == "consult"} == {"respond", *TOOL_NODES}
     assert {t for s, t in edges if s == "hold"} == {"consult", "__end__"}
     # Every path into a tool node starts at consult's router: there is no edge from START to a tool.

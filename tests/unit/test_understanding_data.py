@@ -193,7 +193,7 @@ def test_a_bad_phrase_gives_an_error_naming_the_file_and_the_phrase(tmp_path: Pa
     text = (
         (DATA_DIR / "cues.yml")
         .read_text(encoding="utf-8")
-        .replace("max_before: [menos de,", "max_before: ['(menos de',", 1)
+        .replace("max_before: [", "max_before: ['(menos de', ", 1)
     )
     assert "(menos de" in text
     done = parse_with(tmp_path, "cues.yml", text)
