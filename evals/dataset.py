@@ -31,7 +31,13 @@ ToolName = Literal[
     "search_knowledge",
     "request_human",
 ]
-ACTION_TOOLS: tuple[str, ...] = ("calculate_financing", "schedule_visit", "reschedule_visit", "cancel_visit", "request_human")
+ACTION_TOOLS: tuple[str, ...] = (
+    "calculate_financing",
+    "schedule_visit",
+    "reschedule_visit",
+    "cancel_visit",
+    "request_human",
+)
 """Tools with consequences: called only when a turn expects (or allows) them."""
 _NAMESPACE = uuid.UUID("6b1f6f4e-3c1a-4a57-9d55-3f0c0e1b8a11")
 

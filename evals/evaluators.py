@@ -137,8 +137,14 @@ def dealer_facts() -> tuple[Any, ...]:
     terms = FinancingTerms()
     kb = KnowledgeBase.load(values=terms.knowledge_values)
     texts = [f"{s.answer} {s.details}" for s in kb.sections]
-    return (list(terms.allowed_terms), [t // 12 for t in terms.allowed_terms], float(terms.min_down_payment_pct),
-            float(terms.down_payment_pct), float(terms.annual_rate), *[sorted(numbers_in(t)) for t in texts])  # fmt: skip
+    return (
+        list(terms.allowed_terms),
+        [t // 12 for t in terms.allowed_terms],
+        float(terms.min_down_payment_pct),
+        float(terms.down_payment_pct),
+        float(terms.annual_rate),
+        *[sorted(numbers_in(t)) for t in texts],
+    )
 
 
 def grounding(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dict[str, Any]:
@@ -219,7 +225,7 @@ NAMED_CAR_ARGS = {"calculate_financing": "price", "schedule_visit": "stock_id"}
 
 
 def named_car(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dict[str, Any]:
-    """The car financed or booked is exactly the one the customer named (zero tolerance: a wrong car is a wrong number)."""
+    """The car financed or booked is exactly the one the customer named (a wrong car is a wrong number)."""
     failures: list[str] = []
     checked = 0
     for i, turn, ref in _pairs(outputs, reference_outputs):
@@ -229,7 +235,9 @@ def named_car(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dic
                 continue
             checked += 1
             want = str(expected["args"][key])
-            got = [str((c.get("args") or {}).get(key)) for c in turn.get("tool_calls", []) if c["name"] == expected["name"]]
+            got = [
+                str((c.get("args") or {}).get(key)) for c in turn.get("tool_calls", []) if c["name"] == expected["name"]
+            ]
             if got and want not in got:
                 failures.append(f"turn {i + 1}: {expected['name']} for {key}={got}, the customer named {key}={want}")
     return _result("named_car", checked, failures)

@@ -97,7 +97,11 @@ def run_conversation(
     thread_id = f"eval-{uuid.uuid4().hex[:12]}"
     for i, visit in enumerate(booked or []):
         get_toolkit().visits.book(  # type: ignore[union-attr]
-            int(visit["stock_id"]), thread_id, f"seed-{i}", visit["customer_name"], when_iso=visit["when"],
+            int(visit["stock_id"]),
+            thread_id,
+            f"seed-{i}",
+            visit["customer_name"],
+            when_iso=visit["when"],
             now=context.clock(),
         )
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}

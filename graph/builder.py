@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -27,14 +28,16 @@ TOOL_NODES = ("knowledge", "normalize", "afford", "search", "finance", "schedule
 """Nodes that call tools, in the order a turn's agenda runs them."""
 
 
-def build_builder(toolkit: Toolkit | None = None, leads: Leads | None = None) -> StateGraph[State, Context, InputState, State]:
+def build_builder(
+    toolkit: Toolkit | None = None, leads: Leads | None = None
+) -> StateGraph[State, Context, InputState, State]:
     """The uncompiled graph; `toolkit` (default: the process's, from settings) reaches the nodes that need it, and
     `leads` (default: the process's) the lead node."""
     if toolkit is None:
         from graph.resources import get_toolkit
 
         toolkit = get_toolkit()
-    nodes = {
+    nodes: dict[str, Callable[..., Any]] = {
         "knowledge": knowledge,
         "normalize": normalize,
         "afford": afford,

@@ -54,7 +54,7 @@ def consult(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[s
 def understand(text: str, state: State, context: Context, toolkit: Toolkit) -> Understanding:
     """Intent and slots from the model when one is configured; the offline parser otherwise or when it fails."""
     discussed = [*(state.get("shown") or []), *([state["selected"]] if state.get("selected") else [])]
-    names = dict.fromkeys(str(c.get(k, "")) for c in discussed for k in ("model", "make"))  # "de la honda cuál..."
+    names = dict.fromkeys(str(c.get(k, "")) for c in discussed if c for k in ("model", "make"))  # "de la honda cuál..."
     rules = understand_offline(text, toolkit.catalog, tuple(n for n in names if n))
     rules = rules.model_copy(update={"topics": detect_topics(text, rules, state, toolkit.knowledge)})
     model = get_chat_model(context)

@@ -19,10 +19,10 @@ from langgraph.types import Command
 
 from graph.context import Context
 from graph.messages import last_customer_text
-from graph.visit_planning import CLOSE_HOUR, OPEN_HOUR
 from graph.routing import after
 from graph.state import State
 from graph.tool_calls import call_tool
+from graph.visit_planning import CLOSE_HOUR, OPEN_HOUR
 from prompts.replies import phrase
 from tools.handoffs import Handoff
 from tools.toolkit import Toolkit
@@ -46,7 +46,7 @@ def summary_of(state: State) -> dict[str, Any]:
     if financing.get("monthly_payment"):
         summary["payment"] = f"{financing['monthly_payment']} x {financing.get('term_months')}"
     if state.get("booking"):
-        summary["visit"] = state["booking"].get("visit_id")
+        summary["visit"] = (state.get("booking") or {}).get("visit_id")
     return summary
 
 
@@ -94,7 +94,9 @@ def _note_due(record: Handoff, state: State, context: Context) -> bool:
     return context.clock() - start >= timedelta(minutes=context.handoff_note_after_minutes)
 
 
-def release(graph: CompiledStateGraph[Any, Any, Any, Any], toolkit: Toolkit, thread_id: str, by: str | None = None) -> bool:
+def release(
+    graph: CompiledStateGraph[Any, Any, Any, Any], toolkit: Toolkit, thread_id: str, by: str | None = None
+) -> bool:
     """Give the thread back to the agent (the staff's "return to the agent"); False when it was not handed off."""
     record = toolkit.handoffs.release(thread_id, by) if toolkit.handoffs else None
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}

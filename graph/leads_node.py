@@ -62,8 +62,9 @@ def lead_details(state: State) -> dict[str, Any]:
     preferences = state.get("preferences") or {}
     plans = [p for p in state.get("financing") or [] if "error" not in p and p.get("car")]
     cars = [title(p["car"]) for p in plans]
-    if state.get("selected"):
-        cars.append(title(state["selected"]))
+    selected = state.get("selected")
+    if selected:
+        cars.append(title(selected))
     visit = state.get("visit") or {}
     if visit.get("car"):
         cars.append(str(visit["car"]))

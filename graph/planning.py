@@ -20,7 +20,16 @@ from graph.visit_planning import plan_visit
 from tools.finance import FinancingTerms
 from tools.text import compact, fold
 
-STEP_ORDER: tuple[Step, ...] = ("knowledge", "normalize", "afford", "search", "finance", "schedule", "visits", "handoff")
+STEP_ORDER: tuple[Step, ...] = (
+    "knowledge",
+    "normalize",
+    "afford",
+    "search",
+    "finance",
+    "schedule",
+    "visits",
+    "handoff",
+)
 STOCK_QUESTION = re.compile(
     r"\b(?:tienen|tienes|tiene|tendran|hay|manejan|manejas|venden|busco|buscando|buscamos|muestrame|ensename|"
     r"muestreme|que\s+mas|que\s+otr[oa]s?|do\s+you\s+have|have\s+any|show\s+me|looking\s+for|what\s+else|"
@@ -47,12 +56,28 @@ PAYMENT_ASK = re.compile(
 )
 """A question that asks for an amount; "¿el seguro va incluido en la mensualidad?" asks about insurance instead."""
 MISUNDERSTOOD_LIMIT = 2
-CAR_FILTERS = ("body_type", "min_price", "max_price", "min_year", "max_year", "max_km", "transmission", "bluetooth",
-               "car_play", "min_seats", "all_wheel_drive")  # fmt: skip
+CAR_FILTERS = (
+    "body_type",
+    "min_price",
+    "max_price",
+    "min_year",
+    "max_year",
+    "max_km",
+    "transmission",
+    "bluetooth",
+    "car_play",
+    "min_seats",
+    "all_wheel_drive",
+)
 
 
 def plan_turn(
-    u: Understanding, text: str, state: State, context: Context, terms: FinancingTerms, preferences: dict[str, Any] | None = None
+    u: Understanding,
+    text: str,
+    state: State,
+    context: Context,
+    terms: FinancingTerms,
+    preferences: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The turn's agenda, searches, selected car, pending question, notes and bookkeeping. `preferences` are the
     known ones refined by this turn (default: the state's); the state keeps the previous turn's."""
@@ -63,9 +88,14 @@ class _Planner:
     """One turn's decisions, taken in order: knowledge, the car, payments, visits, searches, a person."""
 
     def __init__(
-        self, u: Understanding, text: str, state: State, context: Context, terms: FinancingTerms,
+        self,
+        u: Understanding,
+        text: str,
+        state: State,
+        context: Context,
+        terms: FinancingTerms,
         preferences: dict[str, Any] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.u, self.text, self.state, self.context, self.terms = u, text, state, context, terms
         self.given = u
         self.folded = fold(text)
@@ -84,8 +114,11 @@ class _Planner:
         self.lookups: list[dict[str, Any]] = []
         self.out: dict[str, Any] = {"pending": None}
         self.topics = [t for t in u.topics if t != "unknown"]
-        if state.get("pending") in ("visit_name", "visit_lookup") and u.customer_name is None and not (_has_slots(u) or u.visit_when) and (
-            _looks_like_a_name(text)
+        if (
+            state.get("pending") in ("visit_name", "visit_lookup")
+            and u.customer_name is None
+            and not (_has_slots(u) or u.visit_when)
+            and (_looks_like_a_name(text))
         ):
             name = text.strip().rstrip(".")
             self.u = u = u.model_copy(update={"customer_name": name.title() if name.islower() else name})
@@ -137,14 +170,21 @@ class _Planner:
         elif self.state.get("pending") == "visit_lookup" and u.customer_name and not booking:
             self.plan["visit_action"] = "status"  # the name to look the visit up by
             self.steps.add("visits")
-        elif u.visit_action or self.plan.get("visit_action") or (u.customer_name and booking and self.intent != "schedule"):
+        elif (
+            u.visit_action
+            or self.plan.get("visit_action")
+            or (u.customer_name and booking and self.intent != "schedule")
+        ):
             self.steps.add("visits")
         self._searches()
         self._knowledge()
         self._bookkeeping()
         self.plan.setdefault("topics", self.topics)
         if any(n.startswith(("rejected:", "term:")) for n in self.notes):
-            self.plan["terms"] = {"allowed": list(self.terms.allowed_terms), "min_down_pct": float(self.terms.min_down_payment_pct)}
+            self.plan["terms"] = {
+                "allowed": list(self.terms.allowed_terms),
+                "min_down_pct": float(self.terms.min_down_payment_pct),
+            }
         if any(n.startswith("term:") for n in self.notes) and "rates-terms" not in self.plan.get("topics", []):
             self.plan["topics"] = [*self.plan.get("topics", []), "rates-terms"]  # the terms we do, for the record
             self.plan["quiet_topics"] = [*self.plan.get("quiet_topics", []), "rates-terms"]
@@ -196,9 +236,9 @@ class _Planner:
         if intent == "finance" and self.topics and not (self.selected or self.shown or u.brand_texts or u.ordinal):
             return "other"  # "¿72 meses es lo máximo?": a question about the terms, no car to price yet
         about_visits = {"opening-hours", "buy-online", "branches"} & set(self.topics)
-        if intent == "schedule" and about_visits and not (u.brand_texts or u.ordinal or u.customer_name):
-            if "opening-hours" in about_visits or not u.visit_when:
-                return "other"  # "¿cuál abre más temprano el domingo?", "¿me lo llevan a mi casa?": a question
+        asks_only = "opening-hours" in about_visits or not u.visit_when
+        if intent == "schedule" and about_visits and not (u.brand_texts or u.ordinal or u.customer_name) and asks_only:
+            return "other"  # "¿cuál abre más temprano el domingo?", "¿me lo llevan a mi casa?": a question
         return intent
 
     def _car_in_focus(self) -> bool:
@@ -213,19 +253,28 @@ class _Planner:
         of_those = bool(OF_THOSE.search(self.folded))
         self.picks = not self.new_search and bool(self.shown or self.selected) and self._points_at_a_car(stock_question)
         question = "?" in self.text or bool(u.asks_features)
-        asks_about_car = not self.new_search and bool(self.selected or len(self.shown) == 1) and question and not (
-            u.brand_texts or self.topics or u.visit_when
-        ) and not (u.body_type or u.max_price)
+        asks_about_car = (
+            not self.new_search
+            and bool(self.selected or len(self.shown) == 1)
+            and question
+            and not (u.brand_texts or self.topics or u.visit_when)
+            and not (u.body_type or u.max_price)
+        )
         asks_about_car = asks_about_car or bool(u.asks_features and not self.new_search)
-        if of_those and self.shown and not u.asks_features and (
-            u.body_type or u.transmission or u.features or u.max_km or u.min_year or u.all_wheel_drive
+        if (
+            of_those
+            and self.shown
+            and not u.asks_features
+            and (u.body_type or u.transmission or u.features or u.max_km or u.min_year or u.all_wheel_drive)
         ):
-            wanted = {**attributes_of(u.model_dump()), **{f: True for f in u.features}}
+            wanted: dict[str, Any] = {**attributes_of(u.model_dump()), **{f: True for f in u.features}}
             if u.all_wheel_drive:
                 wanted["all_wheel_drive"] = True
             if not u.all_wheel_drive and self._narrow_last_search(wanted):
                 return
-            self.plan["from_list"] = [c for c in self.shown if matches_attributes(c, wanted) and all(c.get(f) for f in u.features)]
+            self.plan["from_list"] = [
+                c for c in self.shown if matches_attributes(c, wanted) and all(c.get(f) for f in u.features)
+            ]
             self.new_search = False
             return
         wants_car = (
@@ -303,13 +352,24 @@ class _Planner:
         if self._feature_question():
             return False
         u = self.u
-        if self.state.get("pending") == "which_car" and self.shown and not (u.body_type or u.max_price or u.brand_texts):
+        if (
+            self.state.get("pending") == "which_car"
+            and self.shown
+            and not (u.body_type or u.max_price or u.brand_texts)
+        ):
             return False  # "the automatic one" answering "¿cuál te interesa?"
         if u.haggle and self._car_in_focus() and not u.body_type:
             return False
         if u.monthly_payment is not None and self.intent == "finance":
             return False
-        if u.body_type or u.max_price is not None or u.min_price is not None or u.course or u.transmission or u.features:
+        if (
+            u.body_type
+            or u.max_price is not None
+            or u.min_price is not None
+            or u.course
+            or u.transmission
+            or u.features
+        ):
             return True
         discussed = [*self.shown, *([self.selected] if self.selected else [])]
         if u.brand_texts and not any(mentions_model(m, c) for m in u.brand_texts for c in discussed):
@@ -375,9 +435,10 @@ class _Planner:
             return
         discussed = [*self.shown, *([self.selected] if self.selected else [])]
         mentions = [
-            i for i, m in enumerate(u.brand_texts)
+            i
+            for i, m in enumerate(u.brand_texts)
             if not (SOMETHING_ELSE.search(self.folded) and any(mentions_model(m, c) for c in discussed))
-        ]  # fmt: skip
+        ]
         if u.sort:
             self.prefs["sort"] = u.sort
         elif not (is_refinement(self.text) or u.course or u.max_price is not None) and (u.body_type or u.brand_texts):
@@ -400,7 +461,10 @@ class _Planner:
             # the payment (or the tool's refusal) says these already; the section is still retrieved for the record
             quiet = [t for t in self.topics if t == "down-payment"]
         car, asked = self.out.get("selected"), self.u.asks_features
-        unknown = car and (("transmission" in asked and not car.get("transmission")) or ("awd" in asked and not has_all_wheel_drive(car)))
+        unknown = car and (
+            ("transmission" in asked and not car.get("transmission"))
+            or ("awd" in asked and not has_all_wheel_drive(car))
+        )
         if unknown and "car-data" not in self.topics:
             self.topics.append("car-data")  # what the data cannot say, retrieved for the record; the reply says it
             quiet.append("car-data")
@@ -416,9 +480,14 @@ class _Planner:
         """Misunderstood turns, unknown questions, and whether a person takes over."""
         u = self.u
         understood = bool(self.steps or self.topics or self.out.get("pending") or self.picks) or bool(
-            self.intent in ("greeting", "thanks") or u.visit_when or u.customer_name or _has_slots(u)
-            or "unknown" in u.topics or self.plan.get("from_list") is not None or self.plan.get("ask_type")
-        )  # fmt: skip
+            self.intent in ("greeting", "thanks")
+            or u.visit_when
+            or u.customer_name
+            or _has_slots(u)
+            or "unknown" in u.topics
+            or self.plan.get("from_list") is not None
+            or self.plan.get("ask_type")
+        )
         self.out["misunderstood"] = 0 if understood else int(self.state.get("misunderstood") or 0) + 1
         reason = handoff_reason(u, self.text, self.state, self.topics, self.out["misunderstood"])
         if reason:
@@ -453,8 +522,11 @@ class _Planner:
         if index is None and not u.brand_texts:
             filters.update({k: self.prefs[k] for k in ("make", "model") if self.prefs.get(k)})
         spec: dict[str, Any] = {
-            "mention": index, "filters": filters, "sort": self.prefs.get("sort") or u.sort or "price_asc", "purpose": "list",
-        }  # fmt: skip
+            "mention": index,
+            "filters": filters,
+            "sort": self.prefs.get("sort") or u.sort or "price_asc",
+            "purpose": "list",
+        }
         fresh = [k for k in CAR_FILTERS if getattr(u, k, None) not in (None, False, [])] + list(u.features)
         if fresh and index is None and not u.brand_texts and filters.get("make"):
             spec["fresh"] = fresh  # "lo quiero automático" about the Jetta: if it is not, other cars that are
@@ -500,6 +572,16 @@ def _looks_like_a_name(text: str) -> bool:
 
 
 def _has_slots(u: Understanding) -> bool:
-    values = (u.max_price, u.min_price, u.body_type, u.min_year, u.max_km, u.term_months, u.down_payment,
-              u.down_payment_pct, u.monthly_payment, u.ordinal)  # fmt: skip
+    values = (
+        u.max_price,
+        u.min_price,
+        u.body_type,
+        u.min_year,
+        u.max_km,
+        u.term_months,
+        u.down_payment,
+        u.down_payment_pct,
+        u.monthly_payment,
+        u.ordinal,
+    )
     return any(v is not None for v in values) or bool(u.brand_texts or u.refers_back or u.rejected)

@@ -40,7 +40,9 @@ def is_refinement(text: str) -> bool:
     return bool(REFINEMENT.match(fold(text))) or len(text.split()) <= 2
 
 
-def merge_preferences(known: Preferences | dict[str, Any], understanding: Understanding, text: str, state: State) -> Preferences:
+def merge_preferences(
+    known: Preferences | dict[str, Any], understanding: Understanding, text: str, state: State
+) -> Preferences:
     """Known preferences refined by this turn's slots."""
     merged: dict[str, Any] = dict(known)
     refines = is_refinement(text)

@@ -113,7 +113,9 @@ def resolve(
     `wants_a_car`: the turn needs one car (a payment, a visit, a question about a car, a pick from the list).
     A model name or attributes that no shown car has return no car: the graph looks it up.
     """
-    pool = list(shown) + ([selected] if selected and all(c.get("stock_id") != selected.get("stock_id") for c in shown) else [])
+    pool = list(shown) + (
+        [selected] if selected and all(c.get("stock_id") != selected.get("stock_id") for c in shown) else []
+    )
     ordinal = understanding.get("ordinal")
     if ordinal is not None:
         car = pick_by_position(shown, ordinal)
@@ -122,9 +124,9 @@ def resolve(
     attributes = attributes_of(understanding)
     if mentions:
         named = [c for c in pool if any(mentions_model(m, c) for m in mentions[:1])]
-        if len(named) > 1 and not attributes and not understanding.get("sort") and selected:
-            if any(same_car(c, selected) for c in named):
-                return Resolution(car=selected, from_list=True)  # "me quedo con el Aveo": the Aveo just discussed
+        discussed = selected is not None and any(same_car(c, selected) for c in named)
+        if len(named) > 1 and not attributes and not understanding.get("sort") and discussed:
+            return Resolution(car=selected, from_list=True)  # "me quedo con el Aveo": the Aveo just discussed
         return _narrow(named, attributes, understanding.get("sort"))
     if not wants_a_car:
         return Resolution(car=selected)
@@ -159,4 +161,3 @@ def same_car(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
 def describe(car: Mapping[str, Any]) -> str:
     """ "Chevrolet Onix 2021" (folded comparisons elsewhere use `fold`)."""
     return " ".join(str(car[k]) for k in ("make", "model", "year") if car.get(k))
-

@@ -12,17 +12,44 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from graph.handoff import outside_hours
-from graph.reply_parts import car_details, car_line, facts_text, day_text, describe_filters, join, money, number, title, when_text
 from graph.references import has_all_wheel_drive, tied_at_top
-from graph.tool_nodes import single_superlative
+from graph.reply_parts import (
+    car_details,
+    car_line,
+    day_text,
+    describe_filters,
+    facts_text,
+    join,
+    money,
+    number,
+    title,
+    when_text,
+)
 from graph.state import State
-from tools.text import fold
+from graph.tool_nodes import single_superlative
 from prompts.replies import CAR_TRANSMISSION, FEATURE_NAMES, phrase, register
+from tools.text import fold
 
 ReplyKind = Literal[
-    "notice", "handoff", "knowledge", "unknown", "results", "no_results", "compare", "affordability", "financing",
-    "financing_error", "visit", "car", "ask", "ask_needs", "greet", "thanks", "other", "misunderstood",
-]  # fmt: skip
+    "notice",
+    "handoff",
+    "knowledge",
+    "unknown",
+    "results",
+    "no_results",
+    "compare",
+    "affordability",
+    "financing",
+    "financing_error",
+    "visit",
+    "car",
+    "ask",
+    "ask_needs",
+    "greet",
+    "thanks",
+    "other",
+    "misunderstood",
+]
 
 
 NEXT_AFTER_TOP = 2
@@ -120,8 +147,15 @@ def _knowledge(state: State, reply: Reply, say: _Writer) -> None:
         branches = found.get("branches") or []
         if branches:
             names = join([b["name"] for b in branches], say.language)
-            reply.sections.append(say("branches_in_place", place=found["place"], branches=names,
-                                      opens=branches[0]["opens"], closes=branches[0]["closes"]))  # fmt: skip
+            reply.sections.append(
+                say(
+                    "branches_in_place",
+                    place=found["place"],
+                    branches=names,
+                    opens=branches[0]["opens"],
+                    closes=branches[0]["closes"],
+                )
+            )
         else:
             reply.sections.append(say("branches_none", place=found["place"]))
     if answers:
@@ -172,7 +206,9 @@ def _notes(state: State, reply: Reply, say: _Writer) -> None:
         elif kind == "term" and not any("term_months" in str(p.get("error")) for p in state.get("financing") or []):
             months = int(value)
             key = "rejected_term_years" if months % 12 == 0 else "rejected_term"
-            reply.sections.append(_rejected(key.removeprefix("rejected_"), str(months // 12 if months % 12 == 0 else months), say, state))
+            reply.sections.append(
+                _rejected(key.removeprefix("rejected_"), str(months // 12 if months % 12 == 0 else months), say, state)
+            )
         elif kind == "visit" and value == "past":
             reply.sections.append(say("visit_past"))
         elif kind == "visit" and value.startswith("closed:"):
@@ -188,16 +224,22 @@ def _visit_closed(state: State, say: _Writer, slot: str) -> str:
 
     car = state.get("selected")
     name = title(car) if car else ("car" if say.language == "en" else "auto")
-    return say("visit_closed", slot=slot, car=name, opens=OPEN_HOUR.strftime("%-H:%M"), closes=CLOSE_HOUR.strftime("%-H:%M"))
+    return say(
+        "visit_closed", slot=slot, car=name, opens=OPEN_HOUR.strftime("%-H:%M"), closes=CLOSE_HOUR.strftime("%-H:%M")
+    )
 
 
 def _rejected(slot: str, raw: str, say: _Writer, state: State) -> str:
     """Why a value cannot be, with the dealer's terms (planned from the settings)."""
     terms = (state.get("plan") or {}).get("terms") or {}
     allowed = [int(t) for t in terms.get("allowed") or []]
-    values = {"terms_years": join([str(t // 12) for t in allowed], say.language).replace(" y ", " o ").replace(" and ", " or "),
-              "terms_months": join([str(t) for t in allowed], say.language).replace(" y ", " o ").replace(" and ", " or "),
-              "min_pct": number(terms.get("min_down_pct", 0))}  # fmt: skip
+    values = {
+        "terms_years": join([str(t // 12) for t in allowed], say.language)
+        .replace(" y ", " o ")
+        .replace(" and ", " or "),
+        "terms_months": join([str(t) for t in allowed], say.language).replace(" y ", " o ").replace(" and ", " or "),
+        "min_pct": number(terms.get("min_down_pct", 0)),
+    }
     if slot in ("price", "max_price", "down_payment"):
         raw = money(raw) if raw.lstrip("-").isdigit() else raw
     key = f"rejected_{slot}" if f"rejected_{slot}" in _keys(say) else "rejected_price"
@@ -216,8 +258,9 @@ def _brands(state: State, reply: Reply, say: _Writer) -> None:
     for index, brand in enumerate(state.get("brands") or []):
         if brand.get("method") == "not_in_stock":
             requested = " ".join(p for p in (brand.get("requested_make"), brand.get("requested_model")) if p)
-            reply.sections.append(say("not_in_stock_make", requested=requested,
-                                      makes=join(brand.get("suggestions") or [], say.language)))  # fmt: skip
+            reply.sections.append(
+                say("not_in_stock_make", requested=requested, makes=join(brand.get("suggestions") or [], say.language))
+            )
             reply.question = say("q_no_results")
         elif brand.get("make") is None:
             makes = brand.get("suggestions") or []
@@ -244,14 +287,22 @@ def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
             _lookup(outcome, state, reply, say, max_cars)
             continue
         cars = outcome.get("cars") or []
-        around = preferences.get("around_price") if "min_price" in outcome["filters"] or "max_price" in outcome["filters"] else None
+        around = (
+            preferences.get("around_price")
+            if "min_price" in outcome["filters"] or "max_price" in outcome["filters"]
+            else None
+        )
         shown_filters = dict(outcome["filters"])
         if outcome.get("stretch"):
             shown_filters.pop("min_price", None)  # "de hasta $260,000": the floor is ours, not the customer's
         if outcome.get("haggle"):
             shown_filters.pop("max_price", None)  # an offer is not repeated back as if it were accepted
         subject, conditions = describe_filters(shown_filters, say.language, around)
-        if outcome.get("affordable") and state.get("affordability") and "error" not in state["affordability"]:
+        if (
+            outcome.get("affordable")
+            and state.get("affordability")
+            and "error" not in (state.get("affordability") or {})
+        ):
             _affordability(state, reply, say)
         if not cars:
             reply.kind = "no_results"
@@ -260,7 +311,9 @@ def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
             reply.sections.append(say("no_results", criteria=wanted) if criteria else "")
             alternatives = outcome.get("alternatives") or []
             if alternatives:
-                reply.sections.append(say("alternatives_other_models" if outcome.get("other_models") else "alternatives"))
+                reply.sections.append(
+                    say("alternatives_other_models" if outcome.get("other_models") else "alternatives")
+                )
                 reply.sections += [car_line(i, c, say.language) for i, c in enumerate(alternatives[:max_cars], 1)]
             elif outcome.get("exclude"):
                 reply.sections[-1] = say("none_left")
@@ -272,36 +325,57 @@ def _results(state: State, reply: Reply, say: _Writer, max_cars: int) -> None:
         lists = [o for o in state.get("searches") or [] if o.get("purpose") == "list" and not o.get("skipped")]
         tied = tied_at_top(cars, sort) if single_superlative(lists, state) else []
         if len(tied) > 1:  # "the newest": all the cars of that year
-            reply.sections.append(say(f"superlative_many_{sort}", n=len(tied), year=tied[0]["year"], price=money(tied[0]["price"])))
+            reply.sections.append(
+                say(f"superlative_many_{sort}", n=len(tied), year=tied[0]["year"], price=money(tied[0]["price"]))
+            )
             reply.sections += [car_line(i, c, say.language) for i, c in enumerate(tied[:max_cars], 1)]
             reply.question = say("q_results")
             continue
         if tied:
             top = cars[0]
-            reply.sections.append(say("superlative_one", lead=say(f"superlative_{sort}"), name=title(top),
-                                      version=top.get("version", "").strip(), km=f"{top['km']:,}", price=money(top["price"])))  # fmt: skip
+            reply.sections.append(
+                say(
+                    "superlative_one",
+                    lead=say(f"superlative_{sort}"),
+                    name=title(top),
+                    version=top.get("version", "").strip(),
+                    km=f"{top['km']:,}",
+                    price=money(top["price"]),
+                )
+            )
             if len(cars) > 1:  # what comes next in that order, for comparison
                 reply.sections.append(say("superlative_next"))
-                reply.sections += [car_line(i, c, say.language) for i, c in enumerate(cars[1:NEXT_AFTER_TOP + 1], 2)]
+                reply.sections += [car_line(i, c, say.language) for i, c in enumerate(cars[1 : NEXT_AFTER_TOP + 1], 2)]
             reply.question = say("q_car_details")
             continue
         else:
             shown = cars[:max_cars]
             lead = _lead(sort, total, len(shown), outcome, say)
             word = say("car_word_one") if total == 1 else say("car_word_many")
-            reply.sections.append(say("results_header", total=total, cars=word, subject=subject, conditions=conditions, lead=lead))
-            down = float((state.get("affordability") or {}).get("down_payment") or 0) if outcome.get("affordable") else 0
+            reply.sections.append(
+                say("results_header", total=total, cars=word, subject=subject, conditions=conditions, lead=lead)
+            )
+            down = (
+                float((state.get("affordability") or {}).get("down_payment") or 0) if outcome.get("affordable") else 0
+            )
             reply.sections += [
-                car_line(i, c, say.language, money(plans[c["stock_id"]]["monthly_payment"], True) if c["stock_id"] in plans else None,
-                         covered=0 < c["price"] <= down)
+                car_line(
+                    i,
+                    c,
+                    say.language,
+                    money(plans[c["stock_id"]]["monthly_payment"], True) if c["stock_id"] in plans else None,
+                    covered=0 < c["price"] <= down,
+                )
                 for i, c in enumerate(shown, 1)
-            ]  # fmt: skip
+            ]
             above = outcome.get("above") or []
             if above:
                 reply.sections.append(say("above_budget"))
                 reply.sections += [car_line(i, c, say.language) for i, c in enumerate(above, len(shown) + 1)]
         cash = bool(preferences.get("cash"))
-        reply.question = say("q_affordability") if outcome.get("affordable") else say("q_results_cash" if cash else "q_results")
+        reply.question = (
+            say("q_affordability") if outcome.get("affordable") else say("q_results_cash" if cash else "q_results")
+        )
 
 
 def _criteria_words(subject: str, conditions: str, say: _Writer) -> str:
@@ -341,7 +415,9 @@ def _lookup(outcome: dict[str, Any], state: State, reply: Reply, say: _Writer, m
         reply.sections.append(say("which_car_of", count=len(choices)))
     else:
         subject, conditions = describe_filters(outcome["filters"], say.language)
-        reply.sections.append(say("lookup_missing", wanted=f"{subject.strip()}{conditions}".removeprefix("de ").strip()))
+        reply.sections.append(
+            say("lookup_missing", wanted=f"{subject.strip()}{conditions}".removeprefix("de ").strip())
+        )
     reply.sections += [car_line(i, c, say.language) for i, c in enumerate(choices[:max_cars], 1)]
     reply.question = say("q_which_of")
 
@@ -358,8 +434,11 @@ def _affordability(state: State, reply: Reply, say: _Writer) -> None:
             reply.sections.append(say("affordability_error"))
             reply.question = say("q_financing_error")
         return
-    values = {"monthly": money(result["monthly_payment"]), "months": result["term_months"],
-              "max_price": money(result["max_price"])}  # fmt: skip
+    values = {
+        "monthly": money(result["monthly_payment"]),
+        "months": result["term_months"],
+        "max_price": money(result["max_price"]),
+    }
     if result.get("down_payment") is not None:
         reply.sections.append(say("affordability", down=money(result["down_payment"]), **values))
     else:
@@ -381,9 +460,19 @@ def _financing(state: State, reply: Reply, say: _Writer) -> None:
     if error is None:
         months = int(plan["term_months"])
         reply.kind = "financing"
-        reply.sections.append(say("financing", car=title(car), price=money(plan["price"]), pct=number(plan["down_payment_pct"]),
-                                  down=money(plan["down_payment"], True), years=number(months / 12), months=months,
-                                  monthly=money(plan["monthly_payment"], True), rate=number(float(plan["annual_rate"]) * 100)))  # fmt: skip
+        reply.sections.append(
+            say(
+                "financing",
+                car=title(car),
+                price=money(plan["price"]),
+                pct=number(plan["down_payment_pct"]),
+                down=money(plan["down_payment"], True),
+                years=number(months / 12),
+                months=months,
+                monthly=money(plan["monthly_payment"], True),
+                rate=number(float(plan["annual_rate"]) * 100),
+            )
+        )
         answered = {a.get("id") for a in (state.get("knowledge") or {}).get("answers") or []}
         if "insurance" not in answered:  # asked about insurance: its own answer says it
             reply.sections[-1] += " " + say("financing_insurance")
@@ -391,15 +480,21 @@ def _financing(state: State, reply: Reply, say: _Writer) -> None:
         return
     reply.kind = "financing_error"
     terms = plan.get("allowed_terms_months") or [36, 48, 60, 72]
-    years = join([str(t // 12) for t in terms], say.language).replace(" y ", " o ").replace(" and ", " or ")
-    months = join([str(t) for t in terms], say.language).replace(" y ", " o ").replace(" and ", " or ")
+    years_text = join([str(t // 12) for t in terms], say.language).replace(" y ", " o ").replace(" and ", " or ")
+    months_text = join([str(t) for t in terms], say.language).replace(" y ", " o ").replace(" and ", " or ")
     if "term_months" in error:
-        reply.sections.append(say("term_error", terms_years=years, terms_months=months))
+        reply.sections.append(say("term_error", terms_years=years_text, terms_months=months_text))
         reply.question = say("q_term", car=title(car))
     elif "at least" in error:
         minimum = float(plan.get("min_down_payment_pct") or 10)
-        reply.sections.append(say("down_payment_min", min_pct=number(minimum), car=title(car),
-                                  min_amount=money(round(car.get("price", 0) * minimum / 100, 2), True)))  # fmt: skip
+        reply.sections.append(
+            say(
+                "down_payment_min",
+                min_pct=number(minimum),
+                car=title(car),
+                min_amount=money(round(car.get("price", 0) * minimum / 100, 2), True),
+            )
+        )
         reply.question = say("q_down_payment")
     elif "down_payment" in error:
         reply.sections.append(say("down_payment_error", car=title(car), price=money(car.get("price", 0))))
@@ -418,8 +513,15 @@ def _compare(plans: list[dict[str, Any]], state: State, reply: Reply, say: _Writ
     reply.sections.append(say("compare_header", pct=number(first["down_payment_pct"]), months=first["term_months"]))
     for plan in good:
         car = plan["car"]
-        reply.sections.append(say("compare_line", name=title(car), km=f"{car['km']:,}", price=money(car["price"]),
-                                  monthly=money(plan["monthly_payment"], True)))  # fmt: skip
+        reply.sections.append(
+            say(
+                "compare_line",
+                name=title(car),
+                km=f"{car['km']:,}",
+                price=money(car["price"]),
+                monthly=money(plan["monthly_payment"], True),
+            )
+        )
     cars = [p["car"] for p in good]
     budget = (state.get("preferences") or {}).get("max_price")
     fitting = [c for c in cars if budget and c["price"] <= budget]
@@ -455,7 +557,15 @@ def _visit(state: State, reply: Reply, say: _Writer) -> None:
         reply.question = say("q_no_results")
     elif action == "book":
         name = visit.get("customer_name")
-        reply.sections.append(say("visit_booked", name=f", {name}" if name else "", car=visit["car"], when=when, visit_id=visit["visit_id"]))
+        reply.sections.append(
+            say(
+                "visit_booked",
+                name=f", {name}" if name else "",
+                car=visit["car"],
+                when=when,
+                visit_id=visit["visit_id"],
+            )
+        )
         reply.question = say("q_visit_booked") if name else say("q_visit_name")
     elif action == "reschedule":
         reply.sections.append(say("visit_moved", car=visit["car"], when=when, visit_id=visit["visit_id"]))
@@ -472,11 +582,14 @@ def _visit(state: State, reply: Reply, say: _Writer) -> None:
             return
         booked = found[0]
         booked_when = when_text(booked.get("when_iso"), say.language, booked.get("when"))
-        key = "visit_named" if action == "name" else "visit_status" if booked.get("when_iso") else "visit_status_undated"
+        key = (
+            "visit_named" if action == "name" else "visit_status" if booked.get("when_iso") else "visit_status_undated"
+        )
         name = booked.get("customer_name") or ""
         under = (" under " if say.language == "en" else " a nombre de ") + name if name else ""
-        reply.sections.append(say(key, car=booked["car"], when=booked_when, visit_id=booked["visit_id"], name=name,
-                                  under=under))  # fmt: skip
+        reply.sections.append(
+            say(key, car=booked["car"], when=booked_when, visit_id=booked["visit_id"], name=name, under=under)
+        )
         reply.question = say("q_visit_booked")
 
 
@@ -524,8 +637,16 @@ def _car(state: State, reply: Reply, say: _Writer) -> None:
         reply.question = say("q_car_details")
     elif plan.get("asks_about_car"):
         reply.kind = "car"
-        reply.sections.append(say("car_asked", car=title(car), version=car.get("version", "").strip(),
-                                  facts=facts_text(car, say.language), km=f"{car['km']:,}", price=money(car["price"])))  # fmt: skip
+        reply.sections.append(
+            say(
+                "car_asked",
+                car=title(car),
+                version=car.get("version", "").strip(),
+                facts=facts_text(car, say.language),
+                km=f"{car['km']:,}",
+                price=money(car["price"]),
+            )
+        )
         reply.question = say("q_advisor") if not reply.question else reply.question
     elif plan.get("picks") and plan.get("intent") not in ("finance", "schedule"):
         reply.kind = "car"

@@ -10,7 +10,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from prompts.replies import BODY_NAMES, CRITERIA, FEATURE_NAMES, MONTHS, TRANSMISSION_NAMES, WEEKDAYS, phrase, version_facts
+from prompts.replies import (
+    BODY_NAMES,
+    CRITERIA,
+    FEATURE_NAMES,
+    MONTHS,
+    TRANSMISSION_NAMES,
+    WEEKDAYS,
+    phrase,
+    version_facts,
+)
 
 
 def money(amount: Any, decimals: bool = False) -> str:
@@ -74,8 +83,17 @@ def car_details(car: dict[str, Any], language: str, formal: bool) -> str:
     extras_text = lead + joiner.join(extras) if extras else ""
     if extras and language == "es" and car.get("transmission") and len(extras) > 1:
         extras_text = f", transmisión {extras[0]}, con {joiner.join(extras[1:])}"
-    return phrase("car_details", language, formal, car=title(car), version=car.get("version", "").strip(),
-                  facts=facts_text(car, language), km=f"{car['km']:,}", extras=extras_text, price=money(car["price"]))  # fmt: skip
+    return phrase(
+        "car_details",
+        language,
+        formal,
+        car=title(car),
+        version=car.get("version", "").strip(),
+        facts=facts_text(car, language),
+        km=f"{car['km']:,}",
+        extras=extras_text,
+        price=money(car["price"]),
+    )
 
 
 def facts_text(car: dict[str, Any], language: str) -> str:

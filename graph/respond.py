@@ -40,7 +40,17 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def facts_of(state: State) -> dict[str, Any]:
     """What the model may state: this turn's tool outputs and what the customer told us."""
-    keys = ("searches", "financing", "affordability", "visit", "knowledge", "brands", "notes", "selected", "preferences")
+    keys = (
+        "searches",
+        "financing",
+        "affordability",
+        "visit",
+        "knowledge",
+        "brands",
+        "notes",
+        "selected",
+        "preferences",
+    )
     return {k: state.get(k) for k in keys if state.get(k)}
 
 

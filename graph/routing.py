@@ -24,9 +24,7 @@ def has_concrete_constraint(preferences: Mapping[str, Any], understanding: Mappi
     """True when we know something to search by, or the turn names a car, an order or a monthly budget."""
     if any(preferences.get(key) not in (None, False) for key in (*CONCRETE_CONSTRAINTS, "monthly_payment")):
         return True
-    return bool(
-        understanding.get("brand_texts") or understanding.get("sort") or understanding.get("monthly_payment")
-    )
+    return bool(understanding.get("brand_texts") or understanding.get("sort") or understanding.get("monthly_payment"))
 
 
 def allowed(step: Step, state: State) -> bool:

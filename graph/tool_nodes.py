@@ -221,7 +221,7 @@ def _selection(outcomes: list[dict[str, Any]], state: State, context: Context) -
         cars = lookups[0]["cars"] if lookups[0]["found"] else []
         sort = lookups[0].get("sort")
         if len(cars) == 1 or (cars and sort and sort != "price_asc"):
-            update["selected"] = cars[0] if len(cars) == 1 else pick_by_order(cars, sort)
+            update["selected"] = cars[0] if len(cars) == 1 else pick_by_order(cars, str(sort))
         else:
             update["selected"] = None
             choices = cars or lookups[0].get("alternatives") or []

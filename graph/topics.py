@@ -30,9 +30,13 @@ CAR_QUESTION_TOPICS = ("car-data",)
 """Topics that, with a car under discussion, are answered from its inventory record instead."""
 
 
-PAYMENT_WORDS = re.compile(r"\b(?:mensualidad|mensual|al mes|monthly|per month|a month|cuanto (?:sale|queda|quedaria|saldria|pagaria))\b")
+PAYMENT_WORDS = re.compile(
+    r"\b(?:mensualidad|mensual|al mes|monthly|per month|a month|cuanto (?:sale|queda|quedaria|saldria|pagaria))\b"
+)
 FINANCE_POLICY = frozenset({"rates-terms", "financing-process", "down-payment"})
-HOURS_QUESTION = re.compile(r"\b(?:horario|horarios|abren|abre|abrir|cierran|cierra|hours|open|opens|close|closes|closing)\b")
+HOURS_QUESTION = re.compile(
+    r"\b(?:horario|horarios|abren|abre|abrir|cierran|cierra|hours|open|opens|close|closes|closing)\b"
+)
 
 
 def _phrase_hit(text: str, kb: KnowledgeBase, sections: set[str]) -> bool:
@@ -79,7 +83,11 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
     if state.get("selected") or searching or understanding.features or understanding.transmission:
         hits -= set(CAR_QUESTION_TOPICS)  # "¿trae carplay?" about a car is answered from its record
     in_focus = bool(state.get("selected") or len(state.get("shown") or []) == 1 or understanding.brand_texts)
-    if set(understanding.unsupported) <= {"accidents", "service_history"} and understanding.unsupported and not in_focus:
+    if (
+        set(understanding.unsupported) <= {"accidents", "service_history"}
+        and understanding.unsupported
+        and not in_focus
+    ):
         hits.add("certification")  # "¿cómo sé que no me venden uno chocado?": how every car is checked
     elif understanding.unsupported:
         hits.add("car-data")  # colour, fuel, history, accidents: not in the data, said plainly
@@ -100,7 +108,12 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
     if (understanding.intent == "schedule" or understanding.visit_when) and not HOURS_QUESTION.search(fold(text)):
         hits.discard("opening-hours")  # "el sábado en la mañana" books a visit; it does not ask our hours
     short = len(re.findall(r"\w+", text)) <= SHORT_MESSAGE
-    if not is_question(text) and not _phrase_hit(text, kb, hits) and not (short and hits) and not understanding.unsupported:
+    if (
+        not is_question(text)
+        and not _phrase_hit(text, kb, hits)
+        and not (short and hits)
+        and not understanding.unsupported
+    ):
         return []
     if not hits and is_question(text) and kb.branches_in(text)[1] is not None and not understanding.brand_texts:
         hits.add("branches")  # "¿tienen algo en Cuernavaca?"
@@ -120,7 +133,9 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
     return []
 
 
-FOLLOW_UP = re.compile(r"^\W*(?:y\s+si|y\s+(?:que|q)|pero|and\s+if|and\s+what|what\s+if|but|y\s+(?:el|la|los|las)|y\s+si\s+ya)\b")
+FOLLOW_UP = re.compile(
+    r"^\W*(?:y\s+si|y\s+(?:que|q)|pero|and\s+if|and\s+what|what\s+if|but|y\s+(?:el|la|los|las)|y\s+si\s+ya)\b"
+)
 
 
 def _follow_up_topic(text: str, understanding: Understanding, state: Any) -> str | None:

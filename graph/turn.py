@@ -102,7 +102,9 @@ def run_turn(
     result.tool_calls = list(calls.values())
     if "hold" in result.route and "consult" not in result.route:
         result.status = "waiting_for_human"
-    elif "handoff" in result.route and any(c["name"] == "request_human" and "error" not in (c["output"] or {}) for c in result.tool_calls):
+    elif "handoff" in result.route and any(
+        c["name"] == "request_human" and "error" not in (c["output"] or {}) for c in result.tool_calls
+    ):
         result.status = "handed_off"
     return result
 

@@ -13,11 +13,11 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.visit_planning import nearest_slot, open_at
 from graph.routing import after
 from graph.state import State
 from graph.tool_calls import call_tool
 from graph.understanding.dates import resolve as resolve_time
+from graph.visit_planning import nearest_slot, open_at
 from tools.text import fold
 from tools.toolkit import Toolkit
 
@@ -44,7 +44,11 @@ def schedule(state: State, config: RunnableConfig, runtime: Runtime[Context], to
         "now": context.clock(),
     }
     output, messages = call_tool(toolkit.tools["schedule_visit"], args, hidden)
-    update: dict[str, Any] = {"messages": messages, "visit": {"action": "book", **output}, "agenda": after("schedule", state)}
+    update: dict[str, Any] = {
+        "messages": messages,
+        "visit": {"action": "book", **output},
+        "agenda": after("schedule", state),
+    }
     if "error" not in output:
         update["booking"] = output
         preferences.pop("visit_when", None)
@@ -89,7 +93,11 @@ def _reschedule(state: State, context: Context, toolkit: Toolkit, thread: dict[s
     words = (state.get("understanding") or {}).get("visit_when") or ""
     now = context.clock()
     moment = resolve_time(fold(words), now)
-    if moment.hour is not None and moment.day is not None and not open_at(datetime.combine(moment.day, moment.hour, tzinfo=now.tzinfo)):
+    if (
+        moment.hour is not None
+        and moment.day is not None
+        and not open_at(datetime.combine(moment.day, moment.hour, tzinfo=now.tzinfo))
+    ):
         closed = datetime.combine(moment.day, moment.hour, tzinfo=now.tzinfo)
         refused = {"action": "reschedule", "error": "closed", "when_iso": nearest_slot(closed).isoformat()}
         return {"visit": refused, "pending": "visit_hour"}

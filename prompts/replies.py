@@ -305,8 +305,22 @@ TEMPLATES: dict[str, dict[str, str]] = {
 }
 
 BODY_NAMES: dict[str, dict[str, str]] = {
-    "es": {"sedan": "sedán", "hatchback": "hatchback", "suv": "SUV", "pickup": "pickup", "minivan": "minivan", "coupe": "coupé"},
-    "en": {"sedan": "sedan", "hatchback": "hatchback", "suv": "SUV", "pickup": "pickup", "minivan": "minivan", "coupe": "coupe"},
+    "es": {
+        "sedan": "sedán",
+        "hatchback": "hatchback",
+        "suv": "SUV",
+        "pickup": "pickup",
+        "minivan": "minivan",
+        "coupe": "coupé",
+    },
+    "en": {
+        "sedan": "sedan",
+        "hatchback": "hatchback",
+        "suv": "SUV",
+        "pickup": "pickup",
+        "minivan": "minivan",
+        "coupe": "coupe",
+    },
 }
 
 CRITERIA: dict[str, dict[str, str]] = {
@@ -353,10 +367,34 @@ WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 MONTHS = {
-    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-           "noviembre", "diciembre"),  # fmt: skip
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),  # fmt: skip
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 VERSION_FACTS: tuple[tuple[str, str, str], ...] = (
     (r"(?<![\d.])(\d\.\d)(?:\s*L)?\b(?![\d.])", "motor {0} L", "{0} L engine"),
@@ -378,10 +416,19 @@ def version_facts(version: str, language: str) -> list[str]:
     return facts
 
 
-FEATURE_NAMES = {"es": {"bluetooth": "Bluetooth", "car_play": "CarPlay"}, "en": {"bluetooth": "Bluetooth", "car_play": "CarPlay"}}
-CAR_TRANSMISSION = {"es": {"automatic": "automático", "manual": "estándar (manual)"}, "en": {"automatic": "automatic", "manual": "manual"}}
+FEATURE_NAMES = {
+    "es": {"bluetooth": "Bluetooth", "car_play": "CarPlay"},
+    "en": {"bluetooth": "Bluetooth", "car_play": "CarPlay"},
+}
+CAR_TRANSMISSION = {
+    "es": {"automatic": "automático", "manual": "estándar (manual)"},
+    "en": {"automatic": "automatic", "manual": "manual"},
+}
 """The transmission said of a car ("el March es automático")."""
-TRANSMISSION_NAMES = {"es": {"automatic": "automática", "manual": "estándar"}, "en": {"automatic": "automatic", "manual": "manual"}}
+TRANSMISSION_NAMES = {
+    "es": {"automatic": "automática", "manual": "estándar"},
+    "en": {"automatic": "automatic", "manual": "manual"},
+}
 
 _REGISTER = re.compile(r"\[\[([^|\]]*)\|([^\]]*)\]\]")
 

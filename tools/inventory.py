@@ -7,8 +7,8 @@ URL can point at a PostgreSQL read replica that already holds the `vehicles` tab
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -54,6 +54,7 @@ def transmission_of(version: str) -> Transmission | None:
     if words & set(MANUAL_CODES):
         return "manual"
     return None
+
 
 SEAT_CODES = re.compile(r"\b([2-9])\s*PAS(?:AJEROS|AJ|\.)?(?=\W|$)")
 AWD_CODES = ("AWD", "4X4", "4WD", "QUATTRO", "4MOTION", "XDRIVE", "ALLGRIP", "ALL4")

@@ -70,8 +70,14 @@ class Section:
         """The section as a search result."""
         text = f"{self.answer} {self.details}".strip()
         return Passage(
-            id=self.id, title=self.title, answer=self.answer, details=self.details, text=text, next=self.next,
-            facts=list(self.facts), score=score,
+            id=self.id,
+            title=self.title,
+            answer=self.answer,
+            details=self.details,
+            text=text,
+            next=self.next,
+            facts=list(self.facts),
+            score=score,
         )
 
 
@@ -179,8 +185,13 @@ class KnowledgeBase:
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.execute("CREATE VIRTUAL TABLE kb USING fts5(sid UNINDEXED, lang UNINDEXED, title, keywords, body)")
         rows = [
-            (s.id, s.language, self.terms(s.title, s.language), self.terms(" ".join(s.keywords), s.language),
-             self.terms(f"{s.answer} {s.details}", s.language))
+            (
+                s.id,
+                s.language,
+                self.terms(s.title, s.language),
+                self.terms(" ".join(s.keywords), s.language),
+                self.terms(f"{s.answer} {s.details}", s.language),
+            )
             for s in sections
         ]
         self._db.executemany("INSERT INTO kb VALUES (?, ?, ?, ?, ?)", rows)
@@ -211,7 +222,9 @@ class KnowledgeBase:
             except OSError as exc:
                 raise KnowledgeError(f"cannot read {path}: {exc.strerror}") from exc
             sections += parse_sections(text, language, path.name)
-        aliases = {str(region): [str(a) for a in names] for region, names in (dealer.get("place_aliases") or {}).items()}
+        aliases = {
+            str(region): [str(a) for a in names] for region, names in (dealer.get("place_aliases") or {}).items()
+        }
         kb = cls(sections, branches, dealer.get("synonyms") or [], [str(c) for c in dealer.get("cities") or []])
         kb.place_aliases = aliases
         return kb
@@ -248,7 +261,9 @@ class KnowledgeBase:
         ranked = sorted(best.items(), key=lambda kv: -kv[1])
         wanted = language if language in LANGUAGES else "es"
         return [
-            self.section(sid, wanted).passage(round(score, 3)) for sid, score in ranked[: max(1, limit)] if score >= MIN_SCORE
+            self.section(sid, wanted).passage(round(score, 3))
+            for sid, score in ranked[: max(1, limit)]
+            if score >= MIN_SCORE
         ]
 
     def _bm25(self, text: str) -> dict[str, float]:

@@ -126,13 +126,15 @@ class BrandCatalog:
         for make, models in stock.items():
             for model in models:
                 key = compact(model)
-                everyday: Everyday = "common" if key.isdigit() else flags.get(key, "")  # "208" alone is a number
-                self._targets[key] = Target(make, model, True, True, everyday, "exact")
+                flag: Everyday = "common" if key.isdigit() else flags.get(key, "")  # "208" alone is a number
+                self._targets[key] = Target(make, model, True, True, flag, "exact")
                 self._targets[compact(f"{make} {model}")] = Target(make, model, True, True, "", "exact")
             self._targets[compact(make)] = Target(make, None, True, False, flags.get(compact(make), ""), "exact")
         self._fuzzy_keys = [k for k, t in self._targets.items() if len(k) >= 4 and not t.everyday and k.isalpha()]
         names = [alias for alias, _, _, _ in aliases] + [m for models in stock.values() for m in models]
-        self._spaced = {compact(n) for n in names if " " in n.strip()} | {compact(n) + "s" for n in names if " " in n.strip()}
+        self._spaced = {compact(n) for n in names if " " in n.strip()} | {
+            compact(n) + "s" for n in names if " " in n.strip()
+        }
         """Names written in two words ("clase s", "serie 1"): run together they may be a word ("clases")."""
 
     @classmethod
@@ -189,7 +191,7 @@ class BrandCatalog:
         return sorted(found, key=lambda h: h.start)
 
     def match(self, text: str) -> BrandMatch:
-        """Resolve a mention ("Chebys", "nissan sentrra", "Mustang") to a make and model in stock, or explain why not."""
+        """Resolve a mention ("Chebys", "nissan sentrra", "Mustang") to a make and model in stock, or say why not."""
         text = (text or "")[:500]
         tokens = _tokens(text)
         found = self.hits(text)

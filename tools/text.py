@@ -78,7 +78,7 @@ def _spanish_words() -> frozenset[str]:
 def _language_words(language: str) -> frozenset[str]:
     from spellchecker import SpellChecker
 
-    return frozenset(fold(word) for word in SpellChecker(language=language, distance=1).word_frequency.keys())
+    return frozenset(fold(word) for word in SpellChecker(language=language, distance=1).word_frequency)
 
 
 def is_spanish_word(word: str) -> bool:

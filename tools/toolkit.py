@@ -8,6 +8,7 @@ request key, the clock) are `InjectedToolArg`s: a model never sees or fills them
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
@@ -275,7 +276,10 @@ class Toolkit:
         passages = self.knowledge.search(query, language, max(1, min(limit, 5)))
         if topic:
             if topic not in self.knowledge.ids:
-                return {"error": f"no section {topic!r}; sections: {', '.join(self.knowledge.ids)}", "passages": passages}
+                return {
+                    "error": f"no section {topic!r}; sections: {', '.join(self.knowledge.ids)}",
+                    "passages": passages,
+                }
             first = next((p for p in passages if p["id"] == topic), None) or self.knowledge.section(
                 topic, language or "es"
             ).passage(0.0)
@@ -308,7 +312,7 @@ class Toolkit:
     def as_tools(self) -> list[BaseTool]:
         """Every tool as a LangChain `StructuredTool` (for a tool-calling model or ToolNode)."""
         terms = ", ".join(str(t) for t in self.terms.allowed_terms)
-        specs = [
+        specs: list[tuple[Callable[..., Any], str]] = [
             (self.normalize_brand, "Map a make/model as a customer wrote it ('Chebys', 'nisan') to the inventory's "
              "canonical make and model; make null with suggestions (or requested_model) when not in stock."),
             (self.search_inventory, "Search cars in stock (canonical make/model; body_type sedan, hatchback, suv, "

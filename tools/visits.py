@@ -28,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tools.database import UTCDateTime, records_metadata, utcnow
-from tools.text import fold
 from tools.public_ids import new_public_id, parse_public_id
+from tools.text import fold
 
 VisitStatus = Literal["booked", "cancelled"]
 DEALER_TZ = ZoneInfo("America/Mexico_City")

@@ -133,7 +133,9 @@ def cues() -> _Cues:
             r"(?:\s+(?:solo|solamente|only|just|nomas|unicamente|apenas|de|en|a))*\s*[:=]?\s*\$?\s*$"
         ),
         relative_before=patterns_rx(cue("relative_before")),
-        discount_before=re.compile(r"\b" + alternation(cue("percent.discount_before")) + r"\s*(?:de|del|of)?\s*(?:el\s+)?$"),
+        discount_before=re.compile(
+            r"\b" + alternation(cue("percent.discount_before")) + r"\s*(?:de|del|of)?\s*(?:el\s+)?$"
+        ),
         discount_after=re.compile(r"^\s*%\s*(?:de\s+)?" + alternation(cue("percent.discount_after"))),
         rate_before=re.compile(
             r"\b" + alternation(cue("percent.rate_words")) + r"\s*(?:de|del|of|is|es|:)?\s*(?:el\s+)?$"
@@ -142,9 +144,7 @@ def cues() -> _Cues:
         down_pct_before=re.compile(r"\b" + alternation(cue("percent.down_pct_before")) + r"\s*$"),
         km_after=re.compile(r"^\s*(?:de\s+)?" + alternation(cue("km.after")) + r"\b"),
         miles_after=re.compile(r"^\s*" + alternation(cue("km.miles_after")) + r"\b"),
-        km_before=re.compile(
-            r"(?:\b(?:km|kms)\s*[:=]\s*$)|\b" + alternation(cue("km.before")) + km_fill
-        ),
+        km_before=re.compile(r"(?:\b(?:km|kms)\s*[:=]\s*$)|\b" + alternation(cue("km.before")) + km_fill),
         km_min_before=re.compile(r"\b" + alternation(cue("km.min_before")) + r"\s*$"),
         years_after=re.compile(
             r"^\s*" + alternation(cue("term.years_after")) + r"\b(\s+" + alternation(cue("term.half_after")) + r")?"

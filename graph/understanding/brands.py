@@ -98,8 +98,29 @@ def _car_context(tokens: list[tuple[str, int, int]], first: int, last: int, lang
     return prev in articles and len(before) >= 2 and before[-2] in verbs
 
 
-OWN_CAR_WORDS = frozenset({"cuenta", "toman", "reciben", "vender", "vendo", "cambiar", "cambio", "trade", "sell", "modelo", "model",
-                           "km", "kilometros", "enganche", "down", "auto", "carro", "coche", "car"})  # fmt: skip
+OWN_CAR_WORDS = frozenset(
+    {
+        "cuenta",
+        "toman",
+        "reciben",
+        "vender",
+        "vendo",
+        "cambiar",
+        "cambio",
+        "trade",
+        "sell",
+        "modelo",
+        "model",
+        "km",
+        "kilometros",
+        "enganche",
+        "down",
+        "auto",
+        "carro",
+        "coche",
+        "car",
+    }
+)
 
 
 def _time_after_a(hit: Hit, tokens: list[tuple[str, int, int]]) -> bool:
@@ -123,9 +144,10 @@ def _accept(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], sure_makes: 
         return True
     alone = len(tokens) <= 2 and hit.last - hit.first == len(tokens) - (1 if len(tokens) == 2 else 0)
     capital = not shouting(raw) and _capitalised_mid(raw, hit.start)
-    next_to_make = any(
-        tokens[i][0] in sure_makes for i in (hit.first - 1, hit.last) if 0 <= i < len(tokens)
-    ) and fold(target.make) in sure_makes
+    next_to_make = (
+        any(tokens[i][0] in sure_makes for i in (hit.first - 1, hit.last) if 0 <= i < len(tokens))
+        and fold(target.make) in sure_makes
+    )
     if target.method == "fuzzy":
         if len(tokens[hit.first][0]) < 5 and not (next_to_make or _car_context(tokens, hit.first, hit.last, lang_es)):
             return False
@@ -150,7 +172,9 @@ def _accept(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], sure_makes: 
     return _car_context(tokens, hit.first, hit.last, lang_es)
 
 
-def brand_mentions(raw: str, catalog: BrandCatalog | None, lang: str, context_models: tuple[str, ...] = ()) -> list[Mention]:
+def brand_mentions(
+    raw: str, catalog: BrandCatalog | None, lang: str, context_models: tuple[str, ...] = ()
+) -> list[Mention]:
     """The car names of a message in order, as written, each marked when it is the customer's own car.
 
     `context_models` (the models just listed) make their everyday-word names cars here ("el versa a 4 años").
@@ -169,9 +193,10 @@ def brand_mentions(raw: str, catalog: BrandCatalog | None, lang: str, context_mo
     hits = [h for h in hits if not any(s < h.end and h.start < e for s, e in blocked) and not _time_after_a(h, tokens)]
     place_words = _place_words(catalog.places)
     accepted = [
-        h for h in hits
+        h
+        for h in hits
         if _accept(h, raw, tokens, sure_makes, lang == "es") and not _not_a_car_here(h, raw, tokens, hits, place_words)
-    ]  # fmt: skip
+    ]
     if accepted:  # an everyday word coordinated with a sure mention ("el rio o el march") is a car too
         accepted = _coordinated(hits, accepted, tokens)
     spans = _merge([(h.start, h.end) for h in accepted], folded)
@@ -209,7 +234,9 @@ def _place_words(places: tuple[str, ...]) -> frozenset[str]:
     return frozenset(" ".join(re.findall(r"[a-z0-9]+", fold(p))) for p in places)
 
 
-def _not_a_car_here(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], hits: list[Hit], places: frozenset[str]) -> bool:
+def _not_a_car_here(
+    hit: Hit, raw: str, tokens: list[tuple[str, int, int]], hits: list[Hit], places: frozenset[str]
+) -> bool:
     """An everyday name used as something else: a person ("mi esposa Mercedes", "Dana Cooper"), a street ("Lincoln
     avenue"), a date ("March 3rd") or a place ("soy de León", "from Toledo")."""
     word = " ".join(t[0] for t in tokens[hit.first : hit.last])
@@ -225,9 +252,9 @@ def _not_a_car_here(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], hits
         between = raw[max(0, hit.start - 40) + m.end() : hit.start].split()
         if not between or (len(between) == 1 and caps and between[0][:1].isupper()):
             return True  # "mi esposa Mercedes", "my name is Dana Cooper"
-    if caps and nxt and raw[tokens[hit.last][1]].isupper() and not is_ordinary_word(nxt):
-        if not any(h.first == hit.last for h in hits):
-            return True  # "Mercedes Ramírez": a surname follows
+    surname = caps and nxt and raw[tokens[hit.last][1]].isupper() and not is_ordinary_word(nxt)
+    if surname and not any(h.first == hit.last for h in hits):
+        return True  # "Mercedes Ramírez": a surname follows
     if caps and prev in _first_names() and raw[tokens[hit.first - 1][1]].isupper():
         return True  # "Dana Cooper"
     if prev in word_set("car_context.street_before") or nxt in word_set("car_context.street_after"):
@@ -252,7 +279,9 @@ def _first_names() -> frozenset[str]:
 
 def _plain(hit: Hit) -> Hit:
     """The same hit with its everyday flag cleared (the model is under discussion)."""
-    target = Target(hit.target.make, hit.target.model, hit.target.make_in_stock, hit.target.model_in_stock, "", hit.target.method)
+    target = Target(
+        hit.target.make, hit.target.model, hit.target.make_in_stock, hit.target.model_in_stock, "", hit.target.method
+    )
     return Hit(hit.first, hit.last, hit.start, hit.end, target, hit.score)
 
 
@@ -281,7 +310,9 @@ def _merge(spans: list[tuple[int, int]], folded: str) -> list[tuple[int, int]]:
             merged.append((start, end))
     out = []
     for start, end in merged:
-        code = re.match(r"[\s-]?([a-z]{0,2}\d{1,4}[a-z]?)\b(?!\s*(?:mil\b|k\b|pesos|km|%|anos?|meses|[.,]\d))", folded[end:])
+        code = re.match(
+            r"[\s-]?([a-z]{0,2}\d{1,4}[a-z]?)\b(?!\s*(?:mil\b|k\b|pesos|km|%|anos?|meses|[.,]\d))", folded[end:]
+        )
         if code and not (code.group(1).isdigit() and 1990 <= int(code.group(1)) <= 2035):
             end += code.end()
         out.append((start, end))
@@ -305,7 +336,11 @@ def _unknown_names(
         capital = use_caps and _capitalised_mid(raw, start)
         if not capital or is_ordinary_word(word) or word in _body_words() or prev not in articles | verbs:
             continue
-        if (prev == "a" and lang == "es") or prev in places or (prev == "de" and k > 1 and tokens[k - 2][0] in place_verbs):
+        if (
+            (prev == "a" and lang == "es")
+            or prev in places
+            or (prev == "de" and k > 1 and tokens[k - 2][0] in place_verbs)
+        ):
             continue
         if _is_person(raw, tokens, k):
             continue
@@ -319,7 +354,11 @@ def _body_words() -> frozenset[str]:
     words: set[str] = set()
     for phrases in cue("body").values():
         for item in phrases:
-            words |= {w.strip("?").rstrip("s?") for w in str(item).replace("_", " ").split() if w.isalpha() or w.endswith("s?")}
+            words |= {
+                w.strip("?").rstrip("s?")
+                for w in str(item).replace("_", " ").split()
+                if w.isalpha() or w.endswith("s?")
+            }
             words |= {w for w in str(item).replace("_", "").split() if w.isalpha()}
     return frozenset(words)
 
@@ -333,6 +372,8 @@ def _is_person(raw: str, tokens: list[tuple[str, int, int]], k: int) -> bool:
 
 def _mention(raw: str, folded: str, start: int, end: int) -> Mention:
     owned = bool(OWNED_BEFORE.search(folded[max(0, start - 40) : start]) or OWNED_AFTER.match(folded[end : end + 80]))
-    if owned and re.search(r"\b(?:quiero|busco|me\s+interesa|want|looking)\s+(?:un|una|el|la|a|an)?\s*$", folded[:start]):
+    if owned and re.search(
+        r"\b(?:quiero|busco|me\s+interesa|want|looking)\s+(?:un|una|el|la|a|an)?\s*$", folded[:start]
+    ):
         owned = False
     return Mention(start, end, raw[start:end].strip(" -"), owned)

@@ -162,8 +162,11 @@ def _day(text: str, now: datetime) -> date | None:
         return today + timedelta(days=2)
     if re.search(r"\b(?:tomorrow)\b|(?<!la\s)(?<!por\s)(?<!de\s)\bmanana\b", text):
         return today + timedelta(days=1)
-    if re.search(r"\b(?:hoy|today|tonight|later\s+today|mas\s+tarde|esta\s+(?:tarde|noche)|this\s+"
-                 r"(?:afternoon|evening|morning))\b", text):
+    if re.search(
+        r"\b(?:hoy|today|tonight|later\s+today|mas\s+tarde|esta\s+(?:tarde|noche)|this\s+"
+        r"(?:afternoon|evening|morning))\b",
+        text,
+    ):
         return today
     weekday = re.search(r"\b(" + "|".join(sorted(cal["weekdays"], key=len, reverse=True)) + r")s?\b", text)
     if weekday:
@@ -196,7 +199,9 @@ def _hour(text: str) -> time | None:
         minute = 30
     elif re.search(r"\by\s+cuarto\b", words):
         minute = 15
-    evening = re.search(r"\b(?:tonight|esta\s+noche|en\s+la\s+(?:tarde|noche)|por\s+la\s+(?:tarde|noche)|after\s+work)\b", text)
+    evening = re.search(
+        r"\b(?:tonight|esta\s+noche|en\s+la\s+(?:tarde|noche)|por\s+la\s+(?:tarde|noche)|after\s+work)\b", text
+    )
     if (re.search(r"p\.?\s?m\b|\b(?:tarde|noche|afternoon|evening)\b", words) or evening) and hour < 12:
         hour += 12
     elif not re.search(r"a\.?\s?m\b|\b(?:manana|morning)\b", words) and 1 <= hour <= 7:

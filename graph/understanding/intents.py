@@ -36,8 +36,24 @@ def main_intent(c: str, slots: dict[str, Any], has_visit_time: bool, has_brand: 
     schedule = intents()["intents"]["schedule"]
     if matches_any(c, _intent_cues("schedule")) and not matches_any(c, schedule.get("not_cues", [])):
         return "schedule"
-    if has_visit_time and phrases_rx(["ver(lo|la|los)?", "conocer(lo|la)?", "pasar", "paso", "ir", "voy", "vamos",
-                                      "see", "check (it )?out", "go", "come", "stop", "llegar", "llego"]).search(c):
+    if has_visit_time and phrases_rx(
+        [
+            "ver(lo|la|los)?",
+            "conocer(lo|la)?",
+            "pasar",
+            "paso",
+            "ir",
+            "voy",
+            "vamos",
+            "see",
+            "check (it )?out",
+            "go",
+            "come",
+            "stop",
+            "llegar",
+            "llego",
+        ]
+    ).search(c):
         return "schedule"
     if matches_any(c, _intent_cues("finance")) or any(slots.get(k) is not None for k in FINANCE_SLOTS):
         return "finance"

@@ -22,7 +22,11 @@ MIN_TYPO_LENGTH = 6
 def _stopwords() -> tuple[frozenset[str], frozenset[str]]:
     numbers = number_words()
     es = word_set("stopwords.es", "language_markers.es") | numbers.spanish_only | {"mil", "millon", "millones", "medio"}
-    en = word_set("stopwords.en", "language_markers.en") | (frozenset(numbers.units) - numbers.spanish_only) | {"hundred", "thousand"}
+    en = (
+        word_set("stopwords.en", "language_markers.en")
+        | (frozenset(numbers.units) - numbers.spanish_only)
+        | {"hundred", "thousand"}
+    )
     return es, en
 
 

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 
 from graph.understanding.vocab import lexicon
 
-TOKEN_RX = re.compile(
-    r"(?<![0-9])[0-9]{1,3}(?: [0-9]{3})+(?! ?[0-9.,])|-?[0-9]+(?:[.,][0-9]+)*|[a-z]+|\S"
-)
+TOKEN_RX = re.compile(r"(?<![0-9])[0-9]{1,3}(?: [0-9]{3})+(?! ?[0-9.,])|-?[0-9]+(?:[.,][0-9]+)*|[a-z]+|\S")
 GROUPED_RX = re.compile(r"-?\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
 CENTS_RX = re.compile(r"-?\d{1,3}(?:,\d{3})+\.\d{1,2}|-?\d{1,3}(?:\.\d{3})+,\d{1,2}")
 SPACED_RX = re.compile(r"\d{1,3}(?: \d{3})+")

@@ -87,10 +87,10 @@ def _classify(c: str, nums: list[Num], i: int, lang: str, slots: dict[str, Any])
     if is_year(c, n):
         _set_year(c, n, slots)
         return 1
-    if YEAR_WORD_BEFORE.search(_before(c, n)) and not has_money_mark(c, n) and n.value == int(n.value):
-        if n.value > LAST_YEAR or (1000 <= n.value < FIRST_YEAR):
-            _reject(slots, "year", n.value)
-            return 1
+    year_word = YEAR_WORD_BEFORE.search(_before(c, n)) and not has_money_mark(c, n) and n.value == int(n.value)
+    if year_word and (n.value > LAST_YEAR or 1000 <= n.value < FIRST_YEAR):
+        _reject(slots, "year", n.value)
+        return 1
     if cues().down_pct_before.search(_before(c, n)) and 0 < n.value < 100 and n.mult == 1:
         slots["down_payment_pct"] = float(n.value)
     elif MIN_MONTHLY <= n.value < MIN_BARE_MONEY and is_monthly(c, n) and not has_money_mark(c, n):
@@ -209,7 +209,11 @@ def _money_kind(c: str, n: Num) -> str:
 
 def _per_month(c: str, n: Num) -> int:
     """2 for an amount paid every fortnight ("4 mil quincenales": 8 mil al mes), else 1."""
-    return 2 if re.match(r"^\s*(?:quincenales|quincenal|a\s+la\s+quincena|por\s+quincena|cada\s+quincena)\b", _after(c, n)) else 1
+    return (
+        2
+        if re.match(r"^\s*(?:quincenales|quincenal|a\s+la\s+quincena|por\s+quincena|cada\s+quincena)\b", _after(c, n))
+        else 1
+    )
 
 
 def _is_token_price(c: str, n: Num) -> bool:

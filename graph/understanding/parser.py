@@ -38,10 +38,14 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
     for mention in mentions:  # numbers inside names ("CX-5", "Serie 3") are no budget; nor is the owned car's year
         end = mention.end
         if mention.owned:
-            year = re.match(r"[\s,]*(?:(?:es|is|it's|its)\s+)?(?:(?:modelo|del|de|model)\s+)?(?:19|20)\d\d\b", folded[mention.end :])
+            year = re.match(
+                r"[\s,]*(?:(?:es|is|it's|its)\s+)?(?:(?:modelo|del|de|model)\s+)?(?:19|20)\d\d\b", folded[mention.end :]
+            )
             end = mention.end + (year.end() if year else 0)
             owned = owned or raw[mention.start : end].strip()
-        masked = re.sub(r"[0-9]", " ", folded[mention.start : end]) if not mention.owned else " " * (end - mention.start)
+        masked = (
+            re.sub(r"[0-9]", " ", folded[mention.start : end]) if not mention.owned else " " * (end - mention.start)
+        )
         folded = folded[: mention.start] + masked + folded[end:]
     fixed = phrases_rx(cue("percent.words"), prefix=r"\s*\b").sub("%", fix_typos(folded))
     canonical, nums = canonical_numbers(fixed, lang)
@@ -63,7 +67,12 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
         **intents.flags(canonical),
     )
     car_seats = re.search(r"\d\s*(?:pasajeros|asientos|lugares|plazas|seats|passengers|seater)", canonical)
-    if wanted and car_seats and found["body_type"] == "minivan" and not phrases_rx(cue("body.minivan")).search(canonical):
+    if (
+        wanted
+        and car_seats
+        and found["body_type"] == "minivan"
+        and not phrases_rx(cue("body.minivan")).search(canonical)
+    ):
         found.update(body_type=None, body_types=[])  # "la Captiva de 7 pasajeros": the seats describe that car
     injection = bool(found.pop("injection", False)) or bool(patterns_rx(cue("injection_patterns")).search(canonical))
     intent = intents.main_intent(canonical, found, visit is not None, bool(wanted))

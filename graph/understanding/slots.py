@@ -35,7 +35,9 @@ def body_types(c: str) -> list[str]:
             if not _negated(c, m.start()) and not generic:
                 found.append(label)
                 break
-    order = {label: min((m.start() for m in phrases_rx(cue(f"body.{label}")).finditer(c)), default=0) for label in found}
+    order = {
+        label: min((m.start() for m in phrases_rx(cue(f"body.{label}")).finditer(c)), default=0) for label in found
+    }
     return sorted(found, key=lambda label: order[label]) if len(found) > 1 else found
 
 
@@ -76,7 +78,8 @@ def min_seats(c: str) -> int | None:
 
 def transmission(c: str) -> str | None:
     """ "automático", "estándar": the transmission the customer requires."""
-    found, refused = [], []
+    found: list[tuple[re.Match[str], str]] = []
+    refused: list[tuple[re.Match[str], str]] = []
     for label in ("automatic", "manual"):
         m = phrases_rx(cue(f"features.{label}")).search(c)
         if m:
@@ -97,7 +100,7 @@ def transmission(c: str) -> str | None:
 def all_wheel_drive(c: str) -> bool:
     """ "4x4", "AWD", "tracción integral": wanted or asked about."""
     m = phrases_rx(cue("features.awd")).search(c)
-    return bool(m) and not _negated(c, m.start())
+    return m is not None and not _negated(c, m.start())
 
 
 def features(c: str) -> list[str]:
@@ -120,7 +123,9 @@ def sort_order(c: str) -> str | None:
     return min(found)[1] if found else None
 
 
-PLURAL_SUPERLATIVE = re.compile(r"\b(?:los|las|unos|unas)\b|\b\w{3,}[oa]s\b|\b(?:ones|cars|autos|carros|coches|opciones|options)\b")
+PLURAL_SUPERLATIVE = re.compile(
+    r"\b(?:los|las|unos|unas)\b|\b\w{3,}[oa]s\b|\b(?:ones|cars|autos|carros|coches|opciones|options)\b"
+)
 
 
 def sort_plural(c: str) -> bool:
@@ -141,7 +146,9 @@ def _ordinal_rx() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         rf"(?<![\d.,])([1-9])\s?{suffixes}\b(?!\s*(?:mano|hand|owner|dueno|vez|time|de\s+{months}|of\s+{months}))"
     )
     number = re.compile(
-        r"(?:" + alternation(cue("ordinal.number_before")) + r"\s*#?\s*|#\s*|(?<!\ba\s)(?<!\bcon\s)(?<!\bdando\s)\b(?:el|la)\s+)(10|[1-9])\b"
+        r"(?:"
+        + alternation(cue("ordinal.number_before"))
+        + r"\s*#?\s*|#\s*|(?<!\ba\s)(?<!\bcon\s)(?<!\bdando\s)\b(?:el|la)\s+)(10|[1-9])\b"
         rf"(?!\s*(?:de\s+{months}|%|mil\b|k\b|anos?|years?|meses|months?|km|pm|am|hrs?|:|[.,]\d|personas|pasajeros))"
     )
     words = re.compile(r"\b(" + "|".join(map(str, lexicon()["ordinals"])) + r")\b")

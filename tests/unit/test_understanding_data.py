@@ -190,11 +190,7 @@ def test_a_file_that_is_not_a_mapping_names_the_file(tmp_path: Path) -> None:
 
 
 def test_a_bad_phrase_gives_an_error_naming_the_file_and_the_phrase(tmp_path: Path) -> None:
-    text = (
-        (DATA_DIR / "cues.yml")
-        .read_text(encoding="utf-8")
-        .replace("max_before: [", "max_before: ['(menos de', ", 1)
-    )
+    text = (DATA_DIR / "cues.yml").read_text(encoding="utf-8").replace("max_before: [", "max_before: ['(menos de', ", 1)
     assert "(menos de" in text
     done = parse_with(tmp_path, "cues.yml", text)
     assert done.returncode != 0
