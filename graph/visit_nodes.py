@@ -6,6 +6,7 @@ again after a crash returns the first booking instead of a second one.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from graph.context import Context
+from graph.messages import last_customer_text
 from graph.routing import after
 from graph.state import State
 from graph.tool_calls import call_tool
@@ -88,9 +90,16 @@ def visits(state: State, config: RunnableConfig, runtime: Runtime[Context], tool
     return update
 
 
+SAME_DAY = re.compile(
+    r"\b(?:mismo\s+dia|same\s+day|ese\s+(?:mismo\s+)?dia|that\s+day|mas\s+tarde|later|mas\s+temprano|earlier)\b"
+)
+"""Moving a booked visit within its day: "a las 2, el mismo día", "más tarde", "a bit earlier"."""
+
+
 def _reschedule(state: State, context: Context, toolkit: Toolkit, thread: dict[str, Any]) -> dict[str, Any]:
     """Move the booking: the day and/or hour the customer says; the other keeps the booked one ("misma hora")."""
     words = (state.get("understanding") or {}).get("visit_when") or ""
+    said = last_customer_text(state.get("messages", []))
     now = context.clock()
     moment = resolve_time(fold(words), now)
     if (
@@ -102,7 +111,7 @@ def _reschedule(state: State, context: Context, toolkit: Toolkit, thread: dict[s
         refused = {"action": "reschedule", "error": "closed", "when_iso": nearest_slot(closed).isoformat()}
         return {"visit": refused, "pending": "visit_hour"}
     hidden = {**thread, "now": now}
-    if moment.day is not None:
+    if moment.day is not None and not SAME_DAY.search(fold(said)):  # "a las 2, el mismo día": the booked day
         hidden["day"] = moment.day.isoformat()
     if moment.hour is not None:
         hidden["hour"] = moment.hour.strftime("%H:%M")
