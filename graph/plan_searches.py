@@ -219,8 +219,10 @@ class SearchPlanning:
             spec["fresh"] = fresh  # "lo quiero automático" about the Jetta: if it is not, other cars that are
         if u.haggle:
             spec["haggle"] = True
-        if u.course == "stretch" and u.max_price is not None:
-            previous = (self.state.get("preferences") or {}).get("max_price")
+        before = self.state.get("preferences") or {}
+        same_kind = u.body_type is None or u.body_type == before.get("body_type")
+        if u.course == "stretch" and u.max_price is not None and same_kind:
+            previous = before.get("max_price")
             if previous is not None and previous < u.max_price:
                 spec["filters"]["min_price"] = previous + 1  # show what the higher budget adds
                 spec["stretch"] = True

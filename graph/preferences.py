@@ -47,7 +47,9 @@ def merge_preferences(
     merged: dict[str, Any] = dict(known)
     refines = is_refinement(text)
     u = understanding
-    if ANY_MAKE.search(fold(text)) and not u.brand_texts:
+    something_else = re.search(r"\b(?:algo|something|anything|otra\s+cosa)\b", fold(text))
+    new_terms = u.sort or u.max_price is not None or u.body_type
+    if (ANY_MAKE.search(fold(text)) or (something_else and new_terms)) and not u.brand_texts:
         merged.pop("make", None)  # "olvida Kia, enséñame cualquier hatch": every make
         merged.pop("model", None)
     if u.body_type is not None and not u.brand_texts and not refines and not SAME_MAKE.search(fold(text)):

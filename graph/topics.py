@@ -93,6 +93,8 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         hits.add("car-data")  # colour, fuel, history, accidents: not in the data, said plainly
     elif len(hits) > 1 and not (state.get("selected") or len(state.get("shown") or []) == 1):
         hits.discard("car-data")  # "¿la garantía cubre la transmisión?" asks about the warranty
+    if understanding.owned_car and "sell-your-car" not in hits:
+        hits.add("trade-in")  # "les doy mi Aveo 2014 más 150 mil": their car can be the down payment
     if understanding.cash:
         hits -= FINANCE_POLICY | {"financing-documents", "credit-history"}  # "de contado, no quiero crédito"
     if _calculation(understanding):
