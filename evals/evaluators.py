@@ -81,6 +81,8 @@ def tool_accuracy(outputs: dict[str, Any], reference_outputs: dict[str, Any]) ->
         actual_messages = as_tool_messages(actual)
         present = expected_calls_present(outputs=actual_messages, reference_outputs=as_tool_messages(expected))
         allowed = [c for c in expected if c["name"] in ACTION_TOOLS] + [{"name": n} for n in ref.get("allow", [])]
+        if ref.get("handoff"):
+            allowed.append({"name": "request_human"})  # the handoff metric checks it
         actions = list({c["name"]: c for c in actual if c["name"] in ACTION_TOOLS}.values())  # allowed by name
         clean = (
             not actions

@@ -30,10 +30,15 @@ STEP_ORDER: tuple[Step, ...] = (
     "handoff",
 )
 AGREEMENT = re.compile(r"^\W*(?:si|sip|simon|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\W*$")
-ADVISOR_YES = re.compile(r"^\W*(?:si|sip|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\b")
+ADVISOR_YES = re.compile(
+    r"^\W*(?:si|sip|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\b(?!.*\b(?:run|calcula|busca|show|"
+    r"muestra|cuanto|how\s+much|\d)\b)"
+)
+"""Saying yes to "¿le pido a un asesor…?" (not "ok, run the Mini at 36 months", which is a new request)."""
 NAME_ONLY = re.compile(r"^[^\W\d_]+(?:[\s'-][^\W\d_]+){0,4}\.?$")
 APPROVAL = re.compile(
-    r"\b(?:me\s+(?:aprueban|autorizan|van\s+a\s+aprobar|lo\s+aprueban|dan\s+el\s+credito|darian)|aprobad[oa]|"
+    r"\b(?:me\s+(?:aprueban|aprobaron|autorizan|autorizaron|van\s+a\s+aprobar|lo\s+aprueban|dan\s+el\s+credito|darian)|"
+    r"aprobad[oa]|(?:was|am)\s+i\s+approved|approve\s+me|get\s+approved|"
     r"asegur\w+\s+(?:que\s+)?(?:me\s+)?aprueb\w*|(?:will|would|can)\s+(?:i|you)\s+(?:be\s+approved|approve)|"
     r"guarantee\w*\s+(?:approval|me)|pre-?approv\w*)\b"
 )
@@ -284,7 +289,11 @@ class _Planner(SearchPlanning):
         u = self.u
         money_rejected = any(v.split(":")[0] in ("down_payment_pct", "down_payment", "price") for v in u.rejected)
         has_car = self.out.get("selected") is not None or bool(self.lookups)
-        if "down-payment" in self.topics and has_car and u.down_payment is None and u.down_payment_pct is None:
+        asked_minimum = "down-payment" in ((self.state.get("plan") or {}).get("topics") or []) and (
+            self.state.get("pending") == "finance"
+        )  # "¿cuánto es el enganche mínimo?" … "para el Versa 2020"
+        wants_minimum = "down-payment" in self.topics or asked_minimum
+        if wants_minimum and has_car and u.down_payment is None and u.down_payment_pct is None:
             self.plan["minimum_down"] = True  # "¿cuánto necesito de enganche para el Swift?": the minimum, priced
             self.intent = "finance"
         if self.intent in ("search", "other") and not has_car and self._affordability():
@@ -309,6 +318,8 @@ class _Planner(SearchPlanning):
         if "finance" in self.steps and not self.u.min_down_payment:
             # the payment (or the tool's refusal) says these already; the section is still retrieved for the record
             quiet = [t for t in self.topics if t == "down-payment"]
+        if self.u.unsupported and "car-data" in self.topics:
+            quiet.append("car-data")  # the note says what the data lacks; the section is retrieved for the record
         car, asked = self.out.get("selected"), self.u.asks_features
         unknown = car and (
             ("transmission" in asked and not car.get("transmission"))
@@ -358,7 +369,8 @@ def handoff_reason(u: Understanding, text: str, state: State, topics: list[str],
         return "complaint"
     if misunderstood >= MISUNDERSTOOD_LIMIT:
         return "not_understood"
-    if "credit-history" in topics and APPROVAL.search(fold(text)):
+    credit_words = re.search(r"\b(?:credito|financ\w*|loan|solicitud|application|buro|approve)\b", fold(text))
+    if APPROVAL.search(fold(text)) and ("credit-history" in topics or credit_words or state.get("financing")):
         return "credit_decision"
     insists = "unknown" in u.topics or (state.get("pending") == "advisor" and ADVISOR_YES.search(fold(text)))
     if state.get("unknown_question") and insists:

@@ -76,7 +76,8 @@ def _knowledge(state: State, reply: Reply, say: Writer) -> None:
     repeated = set((state.get("plan") or {}).get("repeat_topics") or [])
     for answer in answers:
         said = answer.get("answer") or answer.get("text", "")
-        if found.get("place") and answer.get("id") == "branches" and found.get("branches"):
+        how_many = re.search(r"\b(?:cuant[ao]s|how\s+many|donde\s+tienen|where\s+are)\b", fold(said_text(state)))
+        if found.get("place") and answer.get("id") == "branches" and found.get("branches") and not how_many:
             continue  # "¿tienen sucursal en Monterrey?": the branches there, below, not the whole list
         if answer.get("id") in repeated and answer.get("details") and _closer(state, answer["details"], said):
             said = answer["details"]  # asked again, about what the rest of the section says
@@ -107,6 +108,13 @@ def _knowledge(state: State, reply: Reply, say: Writer) -> None:
         reply.kind = "unknown"
         reply.sections.append(say("unknown_question"))
         reply.question = say("q_advisor")
+
+
+def said_text(state: State) -> str:
+    """The customer's message of this turn."""
+    from graph.messages import last_customer_text
+
+    return last_customer_text(state.get("messages", []))
 
 
 def _closer(state: State, details: str, answer: str) -> bool:

@@ -255,8 +255,6 @@ def afford(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[st
             filters = dict(spec.get("filters") or {})
             filters["max_price"] = min(ceiling, int(filters.get("max_price") or ceiling))
             spec.update(filters=filters, purpose="list", affordable=True)
-            if not (state.get("understanding") or {}).get("sort"):
-                spec["sort"] = "price_desc"  # what the budget reaches best, each with a payment under it
         update["lookups"] = lookups
     else:
         update["agenda"] = [s for s in update["agenda"] if s not in ("search", "finance")]

@@ -136,7 +136,8 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
 
 
 FOLLOW_UP = re.compile(
-    r"^\W*(?:y\s+si|y\s+(?:que|q)|pero|and\s+if|and\s+what|what\s+if|but|y\s+(?:el|la|los|las)|y\s+si\s+ya)\b"
+    r"^\W*(?:ok\s+|okay\s+|va\s+|sale\s+)?(?:y\s+si|y\s+(?:que|q|como|cuanto|cuando|donde|en\s+cuanto)|pero|and\s+if|"
+    r"and\s+(?:what|how|when|where)|what\s+if|but|y\s+(?:el|la|los|las)|y\s+si\s+ya)\b"
 )
 
 

@@ -236,10 +236,17 @@ def term_months(c: str, n: Num) -> int | None:
     return None
 
 
+INCOME_BEFORE = re.compile(
+    r"\b(?:i\s+make|i\s+earn|gano|ganamos|mi\s+sueldo\s+es\s+de|sueldo\s+de|ingresos?\s+de|salary\s+of)\s*$"
+)
+
+
 def is_monthly(c: str, n: Num) -> bool:
     """An amount per month ('5 mil al mes', 'mensualidades de 6 mil', 'la mensualidad no puede pasar de 5 mil')."""
     k = cues()
     before = _before(c, n)
+    if INCOME_BEFORE.search(before):
+        return False  # "I make 15k a month": income, not a payment
     if k.monthly_after.match(_after(c, n)):
         return True
     if abs(n.value) >= MAX_MONTHLY or k.cash_after.match(_after(c, n)):

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from graph.understanding.amounts import (
+    INCOME_BEFORE,
     FIRST_YEAR,
     LAST_YEAR,
     MAX_MONEY,
@@ -169,6 +170,8 @@ def _money_kind(c: str, n: Num) -> str:
     before, after = _before(c, n), _after(c, n)
     if DOWN_WORD_AFTER.match(after) and not k.monthly_after.match(after):
         return "down"  # "puedo pagar 6 mil al mes y tengo 40 mil pal enganche": that 40 is the down payment
+    if INCOME_BEFORE.search(before):
+        return "income"  # "I make 15k a month": not a budget, not a payment
     if is_monthly(c, n):
         return "monthly"
     if re.match(r"^\s*(?:de\s+descuento|off|discount)\b", after) or re.search(
