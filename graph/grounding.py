@@ -122,6 +122,16 @@ def ungrounded_numbers(reply: str, sources: Iterable[Any]) -> set[Decimal]:
     return invented
 
 
+def fact_stated(text: str, fact: str) -> bool:
+    """Whether `text` states a knowledge key fact: its words ("INE", "en línea"), or its quantities in any wording
+    ("1 año" as "un año" or "12 meses", "3-month" as "3 months")."""
+    reply, wanted = _canonical(text.replace("*", "")), _canonical(fact.replace("*", ""))
+    if re.search(rf"(?<![a-z0-9]){re.escape(wanted.strip())}(?![a-z0-9])", reply):
+        return True
+    quantities = {quantity for quantity, _, _ in _quantities(wanted)}
+    return bool(quantities) and quantities <= {quantity for quantity, _, _ in _quantities(reply)}
+
+
 def numbers_in(text: str) -> set[Decimal]:
     """Every number written in `text`, thousands separators removed ("$4,605.82" → 4605.82)."""
     return _plain_numbers(text or "")

@@ -195,10 +195,12 @@ def test_a_visit_is_booked_then_cancelled_never_booked_twice(graph: Any, stub: O
     assert rows == ["cancelled"]
 
 
-def test_an_unknown_dealer_question_is_said_unknown(graph: Any, stub: OpenAIStub) -> None:
+def test_an_unknown_dealer_question_is_said_unknown_and_never_worded_by_the_model(graph: Any, stub: OpenAIStub) -> None:
     understood(stub, intent="other", topics=["unknown"])
+    stub.reply_text("¡Claro! Tenemos seguro de desempleo incluido en todos los créditos.")  # must never be used
     result = turn(graph, "unknown", "y manejan seguro de desempleo x si me corren?")
     assert not calls(result, "search_knowledge") and result.reply.endswith(phrase("q_advisor", "es"))
+    assert "desempleo" not in result.reply and len(stub.requests) == 1
 
 
 def test_a_topic_id_the_knowledge_base_lacks_is_replaced_by_the_rules_topic(graph: Any, stub: OpenAIStub) -> None:
@@ -246,6 +248,15 @@ def test_an_invented_warranty_falls_back_to_the_template(
     assert "numbers no tool produced" in caplog.text
 
 
+def test_a_knowledge_answer_without_its_key_fact_falls_back_to_the_template(graph: Any, stub: OpenAIStub) -> None:
+    understood(stub, intent="other", topics=["trial-return"])
+    stub.reply_text(
+        "Claro, si no te convence lo puedes devolver y te regresamos tu dinero. ¿Qué auto te gustaría probar?"
+    )
+    result = turn(graph, "kb-vague", "y si no me late el carro lo puedo regresar?")
+    assert result.reply.startswith(get_toolkit().knowledge.section("trial-return", "es").answer)
+
+
 # ------------------------------------------------------------------------------------------ failures
 
 
@@ -278,7 +289,10 @@ def test_a_failing_model_leaves_the_turn_to_the_rules(graph: Any, stub: OpenAISt
 def test_a_failed_understanding_still_gets_a_grounded_wording(graph: Any, stub: OpenAIStub) -> None:
     stub.reply_garbage()
     section = get_toolkit().knowledge.section("financing-documents", "es")
-    wording = "Necesitas INE o pasaporte, comprobante de domicilio y comprobante de ingresos. ¿De qué auto te calculo?"
+    wording = (
+        "Necesitas INE o pasaporte, comprobante de domicilio y comprobante de ingresos; el trámite es en línea y "
+        "responden en menos de 2 minutos. ¿De qué auto te calculo?"
+    )  # both topics the rules found, each with its key facts
     stub.reply_text(wording)
     result = turn(graph, "half", "q papeles ocupo pa sacar el credito?")
     assert calls(result, "search_knowledge")[0]["args"]["topic"] == "financing-documents"  # the rules' reading

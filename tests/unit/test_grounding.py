@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from graph.grounding import customer_numbers, numbers_in, ungrounded_numbers
+from graph.grounding import customer_numbers, fact_stated, numbers_in, ungrounded_numbers
 
 WARRANTY = {
     "knowledge": {
@@ -127,3 +127,22 @@ def test_plain_numbers_above_twelve_still_need_a_source() -> None:
 def test_numbers_in_reads_separators() -> None:
     assert numbers_in("$4,605.82 y 1,600") == {Decimal("4605.82"), Decimal(1600)}
     assert numbers_in("") == set()
+
+
+@pytest.mark.parametrize(
+    ("reply", "fact", "stated"),
+    [
+        ("Incluyen 3 meses y se extiende hasta un año.", "1 año", True),
+        ("Incluyen 3 meses y se extiende hasta 12 meses.", "1 año", True),
+        ("Incluyen 3 meses y se extiende hasta 2 años.", "1 año", False),
+        ("3 months included, up to one year.", "3-month", True),
+        ("Trae su *garantía*.", "3 meses", False),
+        ("Necesitas tu INE, comprobante de domicilio y de ingresos.", "INE", True),
+        ("Necesitas tu credencial de elector.", "INE", False),
+        ("Es *100% en linea*.", "en línea", True),
+        ("El enganche mínimo es de 15%.", "10%", False),
+        ("Cada auto pasa una inspección.", "inspección", True),
+    ],
+)
+def test_key_facts_are_recognised_in_any_wording(reply: str, fact: str, stated: bool) -> None:
+    assert fact_stated(reply, fact) is stated
