@@ -362,6 +362,38 @@ def test_questions_close_to_a_topic_but_not_answered_are_unknown(kb: KnowledgeBa
     assert detect_topics(question, understanding, {}, kb) == ["unknown"]
 
 
+def topics_of(question: str) -> list[str]:
+    from graph.resources import get_toolkit
+    from graph.topics import detect_topics
+
+    toolkit = get_toolkit()
+    return detect_topics(question, understand_offline(question, toolkit.catalog, ()), {}, toolkit.knowledge)
+
+
+def test_a_search_is_no_dealer_question() -> None:
+    assert topics_of("tienen suvs de menos de 300?") == []
+    assert topics_of("y si se descompone al mes?") == ["warranty"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: superlatives over the stock are read as questions the knowledge base cannot answer "
+    "(graph/topics._unknown_question): '¿cuál es el auto más caro?' gets no search at all",
+)
+@pytest.mark.parametrize("question", ["cual es el auto mas caro?", "que es lo mas barato que tienen?"])
+def test_a_question_about_the_stock_is_not_an_unknown_dealer_question(question: str) -> None:
+    assert topics_of(question) != ["unknown"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: '2 meses' makes it a financing term (the reply refuses a 2-month loan) and 'me sale "
+    "malo' misses the warranty keyword 'si sale malo'",
+)
+def test_a_breakdown_after_two_months_is_a_warranty_question() -> None:
+    assert topics_of("oye y si el carro me sale malo a los 2 meses q pasa?") == ["warranty"]
+
+
 def test_the_tool_returns_passages_and_honours_a_known_topic(kb: KnowledgeBase) -> None:
     from graph.resources import get_toolkit
 
