@@ -2,7 +2,8 @@
 
 Questions are in evals/knowledge_questions.jsonl (WhatsApp style, es/en, typos), each with the section that answers
 it, or null when the knowledge base cannot answer it; the "holdout" split is never used to tune the knowledge base.
-Prints figures per split and the misses of the dev split.
+Prints figures per split and the misses of the dev split, then the same questions with one letter dropped from
+their longest word ("garantia" → "garatia"), the commonest typo, to show how much retrieval depends on spelling.
 """
 
 from __future__ import annotations
@@ -45,6 +46,25 @@ def main(show_misses: bool = "--misses" in sys.argv) -> None:
         )
         if show_misses and split == "dev":
             print("\n".join(misses))
+    answerable = [r for r in rows if r["expected"]]
+    typo1 = typo3 = 0
+    for row in answerable:
+        ids = [p["id"] for p in kb.search(drop_a_letter(row["q"]), row["lang"], limit=3)]
+        typo1 += bool(ids) and ids[0] == row["expected"]
+        typo3 += row["expected"] in ids
+    n = len(answerable) or 1
+    print(f"one-typo answerable={len(answerable)} hit@1={typo1 / n:.1%} hit@3={typo3 / n:.1%} (all splits)")
+
+
+def drop_a_letter(question: str) -> str:
+    """The question with the middle letter of its longest word dropped (the same typo every run)."""
+    words = question.split()
+    longest = max(range(len(words)), key=lambda i: len(words[i].strip("?¿!¡.,")))
+    word = words[longest]
+    if len(word) > 4:
+        middle = len(word) // 2
+        words[longest] = word[:middle] + word[middle + 1 :]
+    return " ".join(words)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.grounding import customer_numbers, ungrounded_numbers
+from graph.grounding import customer_numbers, fact_stated, ungrounded_numbers
 from graph.messages import last_customer_text, recent_history
 from graph.replies import Reply, compose
 from graph.resources import get_chat_model
@@ -18,11 +18,25 @@ from graph.state import State
 
 log = logging.getLogger(__name__)
 
-TEMPLATE_ONLY = frozenset({"notice", "handoff"})
-"""Replies never delegated to the model: manipulation attempts, empty messages, handoffs."""
+TEMPLATE_ONLY = frozenset({"notice", "handoff", "unknown"})
+"""Replies never delegated to the model: manipulation attempts, empty messages, handoffs, and questions the
+knowledge base cannot answer (a model would be tempted to answer them anyway)."""
+FACT_KEYS = (
+    "searches",
+    "financing",
+    "affordability",
+    "visit",
+    "knowledge",
+    "brands",
+    "notes",
+    "selected",
+    "preferences",
+)
+"""The state the model may draw facts from."""
 GOAL = (
     "Answer what the customer asked, in order, using only FACTS and the reference reply; keep every number, name, "
-    "date and booking number exactly; end with the reference's one question."
+    "date, duration, distance, percentage and booking number exactly, and every key fact of a knowledge answer; "
+    "end with the reference's one question."
 )
 
 
@@ -40,18 +54,7 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def facts_of(state: State) -> dict[str, Any]:
     """What the model may state: this turn's tool outputs and what the customer told us."""
-    keys = (
-        "searches",
-        "financing",
-        "affordability",
-        "visit",
-        "knowledge",
-        "brands",
-        "notes",
-        "selected",
-        "preferences",
-    )
-    return {k: state.get(k) for k in keys if state.get(k)}
+    return {k: state.get(k) for k in FACT_KEYS if state.get(k)}
 
 
 def _model_reply(model: Any, reply: Reply, draft: str, state: State, context: Context) -> str | None:
@@ -78,4 +81,14 @@ def _model_reply(model: Any, reply: Reply, draft: str, state: State, context: Co
     if invented:
         log.warning("model reply has numbers no tool produced %s, using template", sorted(invented))
         return None
+    dropped = [fact for fact in key_facts(state) if fact_stated(draft, fact) and not fact_stated(text, fact)]
+    if dropped:
+        log.warning("model reply leaves out the key facts %s, using template", dropped)
+        return None
     return text
+
+
+def key_facts(state: State) -> list[str]:
+    """The key facts of this turn's knowledge answers ("3 meses", "1 año"): a reply that answers must state them."""
+    answers = (state.get("knowledge") or {}).get("answers") or []
+    return [str(fact) for answer in answers for fact in answer.get("facts") or []]

@@ -57,7 +57,7 @@ def test_model_understanding_and_grounded_wording_are_used(stub: OpenAIStub) -> 
 
 def test_reply_with_an_invented_price_falls_back_to_the_template(stub: OpenAIStub) -> None:
     stub.reply_structured(CHEBYS)
-    stub.reply_text("Te dejo el Onix en $199,999, ¡ofertón!")
+    stub.reply_text("Te dejo el Spark en $199,999, ¡ofertón!")
     turn = run_turn(build_graph(InMemorySaver()), "m2", "chebys de menos de 300 mil")
     assert "199,999" not in turn.reply
     search = next(c for c in turn.tool_calls if c["name"] == "search_inventory")

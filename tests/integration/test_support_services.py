@@ -6,7 +6,7 @@ import asyncio
 import json
 import operator
 from collections.abc import Iterator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
 import openai
 import pytest
@@ -205,3 +205,40 @@ def test_responder_and_fallback() -> None:
         assert llm.invoke("echo 2").content == "echo: echo 2"
         assert llm.invoke("other").content == "fallback"
         assert stub.pending() == 0 and len(stub.requests) == 3
+
+
+class Visit(BaseModel):
+    """A nested structured output with an enum, an optional field and a list."""
+
+    action: Literal["reschedule", "cancel", "status"]
+    lead: Lead | None = None
+    tags: list[str] = []
+
+
+@pytest.mark.parametrize("method", ["json_schema", "function_calling"])
+def test_checked_structured_output_must_fit_the_requested_schema(method: str) -> None:
+    """With check_schema, a key the schema lacks or a value outside it is a loud 500 and a listed mistake."""
+    with OpenAIStub(check_schema=True) as stub:
+        structured = make_llm(stub).with_structured_output(Visit, method=method)  # type: ignore[arg-type]
+        stub.reply_structured({"action": "cancel", "lead": {"name": "Ana", "budget": 1}, "tags": ["a"]})
+        assert structured.invoke("x") == Visit(action="cancel", lead=Lead(name="Ana", budget=1), tags=["a"])
+        stub.reply_structured({"action": "status"})  # keys left out take their defaults
+        assert structured.invoke("x") == Visit(action="status")
+        wrongs = [
+            {"action": "move"},
+            {"action": "cancel", "when": "friday"},
+            {"action": "cancel", "lead": {"name": "Ana", "budget": "mucho"}},
+            {"action": "cancel", "tags": [1]},
+        ]
+        for wrong in wrongs:
+            stub.reply_structured(wrong)
+            with pytest.raises(openai.InternalServerError, match="does not fit the schema"):
+                structured.invoke("x")
+        assert [m.split(":")[0] for m in stub.mistakes] == ["$.action", "$.when", "$.lead.budget", "$.tags[0]"]
+
+
+def test_unchecked_structured_output_is_sent_as_scripted(stub: OpenAIStub) -> None:
+    """Without check_schema (the default) extra keys reach the client, which ignores them."""
+    stub.reply_structured({"action": "cancel", "when": "friday"})
+    assert make_llm(stub).with_structured_output(Visit).invoke("x") == Visit(action="cancel")
+    assert stub.mistakes == []

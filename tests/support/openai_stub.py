@@ -5,6 +5,10 @@ Any POST path ending in ``/chat/completions`` is served, so ``stub.root_url + "/
 
 Each request is answered by, in order: the next queued response, the ``responder`` callable (if it returns
 something), the ``fallback`` response, or else HTTP 500 "openai stub: no scripted response".
+
+With ``check_schema=True`` a scripted structured output must fit the schema the request sent (no key the schema
+lacks, enum values and types right), as a real model's strict structured output would; one that does not is
+answered with HTTP 500 and listed in ``mistakes``, so a test cannot pass on a slot the client silently dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
+
+from tests.support.schema_fit import misfits, schema_of
 
 JSON = dict[str, Any]
 
@@ -144,11 +150,16 @@ def resolve_structured(request: JSON, obj: JSON) -> Message:
 class OpenAIStub:
     """Threaded local HTTP server speaking the Chat Completions API, with scripted answers."""
 
-    def __init__(self, responder: Responder | None = None, fallback: Scripted | str | None = None) -> None:
+    def __init__(
+        self, responder: Responder | None = None, fallback: Scripted | str | None = None, check_schema: bool = False
+    ) -> None:
         """Create the stub; it listens once started (``with OpenAIStub() as stub`` or ``start()``)."""
         self.responder = responder
         self.fallback = fallback
+        self.check_schema = check_schema
         self.requests: list[JSON] = []
+        self.mistakes: list[str] = []
+        """Scripted structured outputs that did not fit the request's schema (with ``check_schema``)."""
         self._queue: deque[Scripted] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -360,6 +371,12 @@ def _make_handler(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
                     )
                 except ValueError as exc:
                     self._send_json(500, _error_body(500, str(exc)))
+                    return
+                schema = schema_of(request) if stub.check_schema and isinstance(response, Structured) else None
+                problems = misfits(schema, response.obj) if schema and isinstance(response, Structured) else []
+                if problems:
+                    stub.mistakes += problems
+                    self._send_json(500, _error_body(500, f"openai stub: output does not fit the schema: {problems}"))
                     return
                 body = _completion(request, message, f"chatcmpl-{uuid.uuid4().hex[:24]}")
                 if request.get("stream"):
