@@ -10,8 +10,8 @@ import re
 from typing import Any
 
 from graph.understanding.amounts import (
-    INCOME_BEFORE,
     FIRST_YEAR,
+    INCOME_BEFORE,
     LAST_YEAR,
     MAX_MONEY,
     MILES_TO_KM,

@@ -112,7 +112,8 @@ class Understanding(BaseModel):
         default_factory=list,
         description="Questions about the dealer, as knowledge-base section ids (warranty, trial-return, "
         "certification, trade-in, sell-your-car, financing-process, financing-documents, credit-history, "
-        "insurance, down-payment, buy-online, branches, opening-hours, after-sale-app, car-data, fixed-prices); "
+        "insurance, down-payment, rates-terms, payment-methods, buy-online, branches, opening-hours, after-sale-app, "
+        "car-data, fixed-prices); "
         "'unknown' for a dealer question none of them covers.",
     )
     asks_features: list[str] = Field(

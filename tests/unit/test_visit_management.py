@@ -130,17 +130,7 @@ ASKING_WHEN_OTHERWISE = ["a q hora quedamos?", "ok y a que hora quedo mi cita?"]
     "question",
     [
         *ASKING_WHEN,
-        *(
-            pytest.param(q, marks=pytest.mark.xfail(strict=True, reason=f"product bug: {why}"))
-            for q, why in zip(
-                ASKING_WHEN_OTHERWISE,
-                [
-                    "read as a question the knowledge base cannot answer (and a second one hands off to a person)",
-                    "read as a new booking: the customer is asked for a day and time again",
-                ],
-                strict=True,
-            )
-        ),
+        *ASKING_WHEN_OTHERWISE,
     ],
 )
 def test_asking_when_the_visit_is(agent: Any, question: str) -> None:
@@ -163,12 +153,6 @@ def test_a_name_given_after_booking_goes_on_the_visit(agent: Any, message: str, 
     assert visit_rows("v-name") == [{"visit_id": visit_id, "status": "booked", "customer_name": name}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a bare name answering '¿A nombre de quién registro la visita?' is not put on the visit: "
-    "'Rogelio Martinez' is two ordinary words to graph/planning._looks_like_a_name (not understood), and "
-    "'Rogelio Mtz' is kept on the planner's copy of the understanding only, so graph/visit_nodes calls find_visit",
-)
 @pytest.mark.parametrize("answer", ["Rogelio Martinez", "Rogelio Mtz"])
 def test_a_bare_name_answers_whose_name_the_visit_is_under(agent: Any, answer: str) -> None:
     book(agent, "v-bare")
