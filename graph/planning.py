@@ -48,6 +48,7 @@ PAYMENT_ASK = re.compile(
 )
 """A question that asks for an amount; "¿el seguro va incluido en la mensualidad?" asks about insurance instead."""
 MISUNDERSTOOD_LIMIT = 2
+SAME_DOWN = re.compile(r"\b(?:(?:con\s+)?(?:ese|el\s+mismo|este)\s+enganche|(?:with\s+)?(?:that|the\s+same)\s+down(?:\s*payment)?)\b")
 
 
 def plan_turn(
@@ -103,6 +104,10 @@ class _Planner(SearchPlanning):
             self.u = u = u.model_copy(update={"customer_name": name.title() if name.islower() else name})
             self.prefs["customer_name"] = self.u.customer_name
         last_quote = bool(state.get("financing")) and re.match(r"^\W*(?:y\s+)?(?:con|dando|with)\b", self.folded)
+        quoted = [p for p in state.get("financing") or [] if "error" not in p]
+        if quoted and SAME_DOWN.search(self.folded) and u.down_payment is None and u.down_payment_pct is None:
+            self.prefs["down_payment_pct"] = float(quoted[-1]["down_payment_pct"])  # "con ese enganche a 72 meses"
+            self.prefs.pop("down_payment", None)
         asked_down = (state.get("pending") == "finance" or last_quote) and state.get("selected")
         if asked_down and u.max_price is not None and u.down_payment is None and not (u.brand_texts or u.body_type):
             self.u = self.u.model_copy(update={"down_payment": u.max_price, "max_price": None, "intent": "finance"})
@@ -187,6 +192,9 @@ class _Planner(SearchPlanning):
         u, pending = self.u, self.state.get("pending")
         if AGREEMENT.match(self.folded) and self.selected and pending in (None, "finance", "schedule"):
             return "schedule"  # "va" after "¿agendamos una visita?"
+        before = (self.state.get("plan") or {}).get("topics") or []
+        if "down-payment" in before and (u.brand_texts or u.ordinal) and not (u.body_type or u.max_price):
+            return "finance"  # "¿cuánto es el enganche mínimo?" … "para el Versa 2020": its minimum, priced
         planned = self.prefs.get("visit_at") and self.selected and not self.state.get("booking")
         if u.customer_name and planned and u.intent not in ("finance", "visit_change") and not u.brand_texts:
             return "schedule"  # "a nombre de Julio César": the visit proposed a turn ago
@@ -206,6 +214,9 @@ class _Planner(SearchPlanning):
     def _question_only(self, intent: str) -> str:
         """ "¿manejan crédito? ¿qué papeles piden?": a question about the dealer, not a payment of some car."""
         u = self.u
+        amounts_given = u.term_months or u.monthly_payment or u.down_payment or u.down_payment_pct
+        if intent == "finance" and APPROVAL.search(self.folded) and not amounts_given:
+            return "other"  # "¿me aprueban?": a person decides; no payment to compute
         if u.haggle and intent == "finance" and not (u.term_months or u.monthly_payment):
             return "search"  # "te doy mi Aveo más 150 mil y quedamos": an offer, answered with the fixed price
         amounts = u.term_months or u.down_payment or u.down_payment_pct or u.monthly_payment or u.min_down_payment
@@ -289,8 +300,8 @@ class _Planner(SearchPlanning):
         u = self.u
         money_rejected = any(v.split(":")[0] in ("down_payment_pct", "down_payment", "price") for v in u.rejected)
         has_car = self.out.get("selected") is not None or bool(self.lookups)
-        asked_minimum = "down-payment" in ((self.state.get("plan") or {}).get("topics") or []) and (
-            self.state.get("pending") == "finance"
+        asked_minimum = "down-payment" in ((self.state.get("plan") or {}).get("topics") or []) and not (
+            self.state.get("selected") or self.state.get("financing")
         )  # "¿cuánto es el enganche mínimo?" … "para el Versa 2020"
         wants_minimum = "down-payment" in self.topics or asked_minimum
         if wants_minimum and has_car and u.down_payment is None and u.down_payment_pct is None:

@@ -213,7 +213,7 @@ def car_part(state: State, reply: Reply, say: Writer) -> None:
         reply.sections += _feature_answers(car, asked, understanding, say)
         reply.kind = "car"
         reply.question = say("q_car_details")
-    elif plan.get("asks_about_car"):
+    elif plan.get("asks_about_car") and not understanding.get("unsupported"):
         reply.kind = "car"
         reply.sections.append(
             say(

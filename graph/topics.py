@@ -24,7 +24,7 @@ QUESTION = re.compile(
     r"\b(?:quisiera saber|quiero saber|me (?:puede|podria|puedes|podrias) (?:decir|confirmar|explicar)|"
     r"(?:me )?(?:gustaria|interesa) saber|saber si|i'?d like to know|i would like to know|i wonder|wondering|"
     r"could you (?:tell|confirm)|can you (?:tell|confirm)|do you know|como le hago|como hago|como puedo|"
-    r"how do i|how can i|what do i need)\b"
+    r"how do i|how can i|what do i need|o\s+tengo\s+(?:q|que)|se\s+puede|o\s+no)\b"
 )
 CAR_QUESTION_TOPICS = ("car-data",)
 """Topics that, with a car under discussion, are answered from its inventory record instead."""
@@ -32,6 +32,11 @@ CAR_QUESTION_TOPICS = ("car-data",)
 
 PAYMENT_WORDS = re.compile(
     r"\b(?:mensualidad|mensual|al mes|monthly|per month|a month|cuanto (?:sale|queda|quedaria|saldria|pagaria))\b"
+)
+ABROAD = re.compile(
+    r"\b(?:(?:to|back\s+to|into|in)\s+(?:the\s+)?(?:us|usa|u\.s\.|states|canada|texas|california|guatemala)|"
+    r"(?:a|hasta|para|pa)\s+(?:estados\s+unidos|usa|eu|canada|texas|california|guatemala|el\s+otro\s+lado)|"
+    r"otro\s+pais|another\s+country|abroad|al\s+extranjero|cruzar\s+la\s+frontera|across\s+the\s+border)\b"
 )
 FINANCE_POLICY = frozenset({"rates-terms", "financing-process", "down-payment"})
 HOURS_QUESTION = re.compile(
@@ -110,6 +115,8 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
     if (understanding.intent == "schedule" or understanding.visit_when) and not HOURS_QUESTION.search(fold(text)):
         hits.discard("opening-hours")  # "el sábado en la mañana" books a visit; it does not ask our hours
     short = len(re.findall(r"\w+", text)) <= SHORT_MESSAGE
+    if not hits and FOLLOW_UP.search(fold(text)) and (previous := _follow_up_topic(text, understanding, state)):
+        return [previous]  # "y cómo la alargo?" right after the warranty
     if (
         not is_question(text)
         and not _phrase_hit(text, kb, hits)
@@ -120,9 +127,8 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
     if not hits and is_question(text) and kb.branches_in(text)[1] is not None and not understanding.brand_texts:
         hits.add("branches")  # "¿tienen algo en Cuernavaca?"
     ranked = [p["id"] for p in kb.search(text, understanding.language, limit=4)]
-    topics = [sid for sid in ranked if sid in hits][:MAX_TOPICS]
-    if not topics and hits:
-        topics = sorted(hits)[:1]
+    topics = [sid for sid in ranked if sid in hits]
+    topics = (topics + sorted(hits - set(topics)))[:MAX_TOPICS]  # every topic asked, the best ranked first
     if understanding.unsupported and "car-data" in hits:
         topics = ["car-data", *[t for t in topics if t != "car-data"]][:MAX_TOPICS]
     if topics:
@@ -136,7 +142,7 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
 
 
 FOLLOW_UP = re.compile(
-    r"^\W*(?:ok\s+|okay\s+|va\s+|sale\s+)?(?:y\s+si|y\s+(?:que|q|como|cuanto|cuando|donde|en\s+cuanto)|pero|and\s+if|"
+    r"^\W*(?:ok\s+|okay\s+|va\s+|sale\s+)?(?:y\s+si|y\s+(?:que|q|como|cuanto|cuando|donde|en\s+cuanto|eso)|pero|and\s+if|"
     r"and\s+(?:what|how|when|where)|what\s+if|but|y\s+(?:el|la|los|las)|y\s+si\s+ya)\b"
 )
 
@@ -158,10 +164,13 @@ def _calculation(u: Understanding) -> bool:
 
 
 def _unknown_question(text: str, understanding: Understanding, state: Any) -> bool:
-    """A question that names no car, no budget, no slot we read and no topic we know ("¿tienen motos?")."""
+    """A question that names no car, no budget, no slot we read and no topic we know ("¿tienen motos?"), or asks
+    about taking a car abroad (nothing the dealer's facts say)."""
     if not is_question(text) or understanding.intent not in ("other", "greeting", "search"):
         return False
     words = set(re.findall(r"[a-z]+", fold(text)))
+    if ABROAD.search(fold(text)) and not (understanding.brand_texts or understanding.max_price):
+        return True
     if understanding.intent == "search" and (words & word_set("car_words") or state.get("shown")):
         return False
     in_focus = state.get("selected") or len(state.get("shown") or []) == 1
