@@ -83,9 +83,9 @@ class _Planner(SearchPlanning):
         owned = self.prefs.get("owned_car")
         if u.owned_car:
             self.prefs["owned_car"] = owned = u.owned_car
-        if owned and len(u.brand_texts) > 1:  # "la Odyssey; entre el Aveo (mío) y un ahorrito...": not a car wanted
+        if owned and u.brand_texts:  # "la Odyssey; entre el Aveo (mío) y un ahorrito...": not a car wanted
             kept = [m for m in u.brand_texts if compact(m) not in compact(str(owned))]
-            if kept:
+            if kept or not STOCK_QUESTION.search(self.folded):  # "¿cuánto me darían por el Aveo?": theirs
                 self.u = u = u.model_copy(update={"brand_texts": kept})
         self.shown: list[dict[str, Any]] = list(state.get("shown") or [])
         self.selected: dict[str, Any] | None = state.get("selected")

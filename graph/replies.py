@@ -52,9 +52,20 @@ def compose(state: State, max_cars: int = 5, now: Any = None) -> Reply:
     _asks(state, reply, say, max_cars)
     if not reply.sections and not reply.question:
         _conversation(state, reply, say)
+    _price_of_the_car_found(state, reply, say)
     if reply.sections and not reply.question:
         _closing_question(state, reply, say)
     return reply
+
+
+def _price_of_the_car_found(state: State, reply: Reply, say: Writer) -> None:
+    """ "how much is the Tiguan, and can I see it this weekend?": the car looked up this turn is priced in the reply."""
+    car = state.get("selected")
+    looked_up = any(o.get("purpose") == "lookup" and o.get("found") for o in state.get("searches") or [])
+    if not car or not looked_up or state.get("visit"):
+        return
+    if money(car["price"]) not in " ".join([*reply.sections, reply.question]):
+        reply.sections.insert(0, say("car_price", car=title(car), km=f"{car['km']:,}", price=money(car["price"])))
 
 
 def _closing_question(state: State, reply: Reply, say: Writer) -> None:

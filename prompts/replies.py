@@ -158,6 +158,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "from_list": "De esos, {count}:",
         "from_list_none": "De esos, ninguno cumple eso.",
         "haggle_car": "El {car} está en {price}, y ese es su precio final.",
+        "car_price": "El {car} tiene {km} km y está en {price}.",
         "car_asked": "Esto tengo del {car}: versión {version}{facts}, {km} km, {price}.",
     },
     "en": {
@@ -300,6 +301,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "from_list": "Of those, {count}:",
         "from_list_none": "None of those matches that.",
         "haggle_car": "The {car} is {price}, and that is its final price.",
+        "car_price": "The {car} has {km} km and is priced at {price}.",
         "car_asked": "Here's what I have on the {car}: version {version}{facts}, {km} km, {price}.",
     },
 }
