@@ -109,9 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--loglevel", default="INFO")
     worker.set_defaults(func=_lazy("server.cli", "worker"))
 
-    evaluate = sub.add_parser("eval", help="Run the golden dataset and gate on the pass rate.")
-    evaluate.add_argument("--dataset", default=None, help="Dataset file (default: evals/golden.jsonl).")
-    evaluate.add_argument("--threshold", type=float, default=0.95, help="Minimum pass rate (default 0.95).")
+    evaluate = sub.add_parser("eval", help="Run an evaluation set and gate on the pass rate.")
+    evaluate.add_argument(
+        "--split",
+        choices=("golden", "unscripted", "holdout"),
+        default="golden",
+        help="golden (gate 95%%, every guardrail), unscripted (hand-written customer conversations, gate 90%%, "
+        "plus the brand-free corpus: no false car names) or holdout (their held-out part: reported, no gate).",
+    )
+    evaluate.add_argument("--dataset", default=None, help="Dataset file (overrides --split's file).")
+    evaluate.add_argument("--threshold", type=float, default=None, help="Minimum pass rate (default: the split's).")
     evaluate.add_argument("--report-dir", default="reports", help="Where JSON and HTML reports are written.")
     evaluate.add_argument("--limit", type=int, default=None, help="Only the first N conversations.")
     evaluate.add_argument("--langsmith", action="store_true", help="Upload the dataset and run an experiment.")

@@ -10,12 +10,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.dataset import GOLDEN_PATH, Conversation, DatasetError, load_dataset
+from evals.dataset import BRAND_FREE_PATH, SPLITS, Conversation, DatasetError, load_dataset
 from evals.evaluators import HARD_EVALUATORS, HARD_METRICS
 from evals.report import write_report
 from evals.runner import ConversationResult, EvaluatorFn, SuiteResult, gate, run_suite, summarize
 
 log = logging.getLogger(__name__)
+
+
+SPLIT_GATES = {"golden": 0.95, "unscripted": 0.90, "holdout": 0.0}
+"""Minimum pass rate per split; the held-out part is reported, never gated (it is never tuned on)."""
+
+
+def brand_free_failures(path: Path = BRAND_FREE_PATH) -> list[str]:
+    """Sentences of the brand-free corpus in which the offline understanding sees a car it should not."""
+    from graph.resources import get_toolkit
+    from graph.understanding import understand_offline
+
+    catalog = get_toolkit().catalog
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [line for line in lines if understand_offline(line, catalog).brand_texts]
 
 
 def build_evaluators(settings: Any) -> tuple[list[EvaluatorFn], list[str]]:
@@ -84,8 +98,11 @@ def run(args: argparse.Namespace) -> int:
     """Entry point of `kavak-agent eval`; 0 when the gate passes, 1 when it fails, 2 on a usage error."""
     from graph.settings import get_settings
 
+    split = getattr(args, "split", "golden") or "golden"
+    path = Path(args.dataset) if args.dataset else SPLITS[split]
+    threshold = args.threshold if args.threshold is not None else SPLIT_GATES[split]
     try:
-        conversations = load_dataset(Path(args.dataset) if args.dataset else GOLDEN_PATH, args.limit)
+        conversations = load_dataset(path, args.limit)
     except DatasetError as exc:
         print(f"kavak-agent eval: {exc}", file=sys.stderr)
         return 2
@@ -109,13 +126,20 @@ def run(args: argparse.Namespace) -> int:
         suite = outcome
     else:
         suite = run_suite(conversations, evaluators, progress=not args.no_progress)
-    ok, reasons = gate(suite.summary, args.threshold)
+    ok, reasons = gate(suite.summary, threshold, strict_guardrails=split == "golden")
+    false_names: list[str] = []
+    if split == "unscripted" and not args.dataset and args.limit is None:
+        false_names = brand_free_failures()
+        if false_names:
+            ok = False
+            reasons.append(f"{len(false_names)} false car names in the brand-free corpus")
     report = {
         **suite.as_dict(),
         "run": {
             "mode": mode,
-            "dataset": str(args.dataset or GOLDEN_PATH),
-            "threshold": args.threshold,
+            "dataset": str(path),
+            "split": split,
+            "threshold": threshold,
             "langsmith": bool(args.langsmith),
             "evaluators": notes,
         },
@@ -131,6 +155,10 @@ def run(args: argparse.Namespace) -> int:
                 if k in HARD_METRICS and v["score"] is not None and v["score"] < 1
             ]
             print(f"  FAIL {result.id}: {' | '.join(failing)}")
+    if split == "unscripted" and not args.dataset and args.limit is None:
+        print(f"brand-free corpus: {len(false_names)} false car names")
+        for line in false_names[:10]:
+            print(f"  FALSE NAME: {line}")
     print(f"report: {json_path} · {html_path}")
     print("gate: PASS" if ok else f"gate: FAIL ({'; '.join(reasons)})")
     return 0 if ok else 1

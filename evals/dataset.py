@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 EVALS_DIR = Path(__file__).resolve().parent
 GOLDEN_PATH = EVALS_DIR / "golden.jsonl"
+BRAND_FREE_PATH = EVALS_DIR / "brand_free.txt"
+"""Customer-style sentences naming no car: the understanding must find none in any of them."""
 SPLITS: dict[str, Path] = {
     "golden": GOLDEN_PATH,
     "unscripted": EVALS_DIR / "unscripted.jsonl",

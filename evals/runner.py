@@ -181,12 +181,12 @@ def by_category(results: Sequence[ConversationResult]) -> dict[str, dict[str, An
     }
 
 
-def gate(summary: dict[str, Any], threshold: float) -> tuple[bool, list[str]]:
-    """Whether the run may ship: pass rate at least `threshold` and no guardrail case failed."""
+def gate(summary: dict[str, Any], threshold: float, strict_guardrails: bool = True) -> tuple[bool, list[str]]:
+    """Whether the run may ship: pass rate at least `threshold` and (strict) no guardrail case failed."""
     reasons = []
     if summary["pass_rate"] < threshold:
         reasons.append(f"pass rate {summary['pass_rate']:.1%} is below {threshold:.0%}")
-    if summary["guardrail_failures"]:
+    if strict_guardrails and summary["guardrail_failures"]:
         reasons.append("guardrail failed: " + ", ".join(summary["guardrail_failures"]))
     return not reasons, reasons
 

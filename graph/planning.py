@@ -48,7 +48,9 @@ PAYMENT_ASK = re.compile(
 )
 """A question that asks for an amount; "¿el seguro va incluido en la mensualidad?" asks about insurance instead."""
 MISUNDERSTOOD_LIMIT = 2
-SAME_DOWN = re.compile(r"\b(?:(?:con\s+)?(?:ese|el\s+mismo|este)\s+enganche|(?:with\s+)?(?:that|the\s+same)\s+down(?:\s*payment)?)\b")
+SAME_DOWN = re.compile(
+    r"\b(?:(?:con\s+)?(?:ese|el\s+mismo|este)\s+enganche|(?:with\s+)?(?:that|the\s+same)\s+down(?:\s*payment)?)\b"
+)
 
 
 def plan_turn(

@@ -122,13 +122,17 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         and not _phrase_hit(text, kb, hits)
         and not (short and hits)
         and not understanding.unsupported
+        and not understanding.owned_car
     ):
         return []
     if not hits and is_question(text) and kb.branches_in(text)[1] is not None and not understanding.brand_texts:
         hits.add("branches")  # "¿tienen algo en Cuernavaca?"
     ranked = [p["id"] for p in kb.search(text, understanding.language, limit=4)]
     topics = [sid for sid in ranked if sid in hits]
-    topics = (topics + sorted(hits - set(topics)))[:MAX_TOPICS]  # every topic asked, the best ranked first
+    topics = topics + sorted(hits - set(topics))  # every topic asked, the best ranked first
+    if understanding.owned_car and "trade-in" in topics:
+        topics = ["trade-in", *(t for t in topics if t != "trade-in")]  # their car first: it pays for the next
+    topics = topics[:MAX_TOPICS]
     if understanding.unsupported and "car-data" in hits:
         topics = ["car-data", *[t for t in topics if t != "car-data"]][:MAX_TOPICS]
     if topics:
