@@ -100,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
 
     split = getattr(args, "split", "golden") or "golden"
     path = Path(args.dataset) if args.dataset else SPLITS[split]
-    threshold = args.threshold if args.threshold is not None else SPLIT_GATES[split]
+    threshold = getattr(args, "threshold", None)
+    threshold = threshold if threshold is not None else SPLIT_GATES[split]
     try:
         conversations = load_dataset(path, args.limit)
     except DatasetError as exc:

@@ -26,6 +26,8 @@ OF_THOSE = re.compile(
     r"^\W*(?:y\s+|and\s+|ok\s+(?:and\s+)?)?(?:cual|cuales|which(?:\s+ones?)?)\b)"
 )
 """The list just shown: "de esas, ¿cuál es SUV?", "and which one has 4x4?"."""
+ONE_CAR = re.compile(r"^\W*(?:y\s+|and\s+|ok\s+)?(?:el|la|the\s+one|that\s+one|ese|esa|cual|which)\b")
+"""A message about one car of the list ("la que tiene menos de 50 mil km"), not a narrower search."""
 BARE_NUMBER = re.compile(r"^\W*\$?\s*\d[\d,.\s]*(?:k|mil|mxn|pesos)?\W*$")
 CAR_FILTERS = (
     "body_type",
@@ -88,6 +90,7 @@ class SearchPlanning:
             named = u.model_dump() | {"transmission": None, "features": []}  # asked about, not a description
             focus = resolve(named, self.shown, self.selected, True).car  # "the newer Odyssey: is it automatic?"
         asked = [*u.features, *(["transmission"] if u.transmission else []), *(["awd"] if u.all_wheel_drive else [])]
+        asked = list(dict.fromkeys([*u.asks_features, *asked]))
         if focus is None or not asked or not ("?" in self.text or u.refers_back):
             return False
         if u.body_type or u.max_price is not None or u.min_price is not None or u.course:
@@ -133,6 +136,9 @@ class SearchPlanning:
             return not OF_THOSE.search(self.folded) and not (self.intent in ("finance", "schedule") and self.shown)
         if (u.min_year or u.max_km) and (stock_question or SOMETHING_ELSE.search(self.folded) or not discussed):
             return True
+        open_range = (u.min_year and u.max_year is None) or u.max_km
+        if open_range and not (u.refers_back or u.ordinal or ONE_CAR.search(self.folded)):
+            return True  # "2019+", "de 2020 en adelante": the search narrowed, not one car of the list
         return stock_question and not discussed
 
     def _points_at_a_car(self, stock_question: bool) -> bool:

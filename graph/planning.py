@@ -12,7 +12,7 @@ from typing import Any
 
 from graph.context import Context
 from graph.plan_searches import OF_THOSE, STOCK_QUESTION, SearchPlanning
-from graph.references import attributes_of, has_all_wheel_drive, matches_attributes, resolve
+from graph.references import attributes_of, has_all_wheel_drive, matches_attributes, resolve, same_car
 from graph.state import State, Step
 from graph.understanding import Understanding
 from graph.visit_planning import plan_visit
@@ -66,6 +66,13 @@ def plan_turn(
     return _Planner(u, text, state, context, terms, preferences).run()
 
 
+THOSE_COUNTED = re.compile(
+    r"\b(?:(?:de\s+)?(?:esos|esas|estos|estas|los|las)\s+(dos|tres|[23])|(?:of\s+)?(?:those|these|the)\s+(two|three|[23])"
+    r"|(ambos|ambas|both))\b"
+)
+"""The cars "de esos dos" points at: a few of the list, not all of it."""
+
+
 class _Planner(SearchPlanning):
     """One turn's decisions, taken in order: knowledge, the car, payments, visits, searches, a person."""
 
@@ -91,6 +98,10 @@ class _Planner(SearchPlanning):
                 self.u = u = u.model_copy(update={"brand_texts": kept})
         self.shown: list[dict[str, Any]] = list(state.get("shown") or [])
         self.selected: dict[str, Any] | None = state.get("selected")
+        if u.step and self.shown and u.ordinal is None:
+            at = [i for i, c in enumerate(self.shown, 1) if same_car(c, self.selected)]
+            position = (at[0] if at else 0) + u.step  # "¿y el siguiente?": the car after the one discussed
+            self.u = u = u.model_copy(update={"ordinal": position if position >= 1 else len(self.shown) + 1})
         self.steps: set[Step] = set()
         self.notes: list[str] = [f"rejected:{v}" for v in u.rejected] + [f"unsupported:{n}" for n in u.unsupported]
         self.lookups: list[dict[str, Any]] = []
@@ -259,11 +270,17 @@ class _Planner(SearchPlanning):
             wanted: dict[str, Any] = {**attributes_of(u.model_dump()), **{f: True for f in u.features}}
             if u.all_wheel_drive:
                 wanted["all_wheel_drive"] = True
-            if not u.all_wheel_drive and self._narrow_last_search(wanted):
+            pool = self._those_counted()
+            if pool is None and not u.all_wheel_drive and self._narrow_last_search(wanted):
                 return
+            pool = pool or self.shown
             self.plan["from_list"] = [
-                c for c in self.shown if matches_attributes(c, wanted) and all(c.get(f) for f in u.features)
+                c for c in pool if matches_attributes(c, wanted) and all(c.get(f) for f in u.features)
             ]
+            if u.transmission and (unsaid := [c for c in pool if not c.get("transmission")]):
+                self.plan["transmission_unsaid"] = unsaid  # "1.6 LX" does not say it: said, and why
+                self.plan["quiet_topics"] = [*self.plan.get("quiet_topics", []), "car-data"]
+                self.topics.append("car-data")
             self.new_search = False
             return
         wants_car = (
@@ -326,8 +343,21 @@ class _Planner(SearchPlanning):
         elif not self.plan.get("candidates"):
             self.out["pending"] = "finance"
 
+    def _those_counted(self) -> list[dict[str, Any]] | None:
+        """ "de esos dos", "those three": that many cars of the list, ending at the one discussed (or the first)."""
+        m = THOSE_COUNTED.search(self.folded)
+        if not m:
+            return None
+        word = next(g for g in m.groups() if g)
+        count = int(word) if word.isdigit() else {"tres": 3, "three": 3}.get(word, 2)
+        if not 2 <= count < len(self.shown):
+            return None
+        at = [i for i, c in enumerate(self.shown, 1) if same_car(c, self.selected)]
+        end = max(count, at[0] if at else 0)
+        return self.shown[end - count : end]
+
     def _knowledge(self) -> None:
-        quiet: list[str] = []
+        quiet: list[str] = list(self.plan.get("quiet_topics") or [])
         if "finance" in self.steps and not self.u.min_down_payment:
             # the payment (or the tool's refusal) says these already; the section is still retrieved for the record
             quiet = [t for t in self.topics if t == "down-payment"]

@@ -212,6 +212,12 @@ def car_part(state: State, reply: Reply, say: Writer) -> None:
     if plan.get("asks_about_car") and (asked or understanding.get("transmission")):
         reply.sections += _feature_answers(car, asked, understanding, say)
         reply.kind = "car"
+        unknown = ("transmission" in asked or understanding.get("transmission")) and not car.get("transmission")
+        unknown = unknown or ("awd" in asked and not has_all_wheel_drive(car))
+        reply.question = say("q_advisor") if unknown else say("q_car_details")  # what the record lacks, a person says
+    elif plan.get("asks_about_car") and plan.get("picks") and "unknown" not in (understanding.get("topics") or []):
+        reply.kind = "car"  # "¿y el siguiente?", "¿y el segundo?": that car, and what to do with it
+        reply.sections.append(car_details(car, say.language, say.formal))
         reply.question = say("q_car_details")
     elif plan.get("asks_about_car") and not understanding.get("unsupported"):
         reply.kind = "car"

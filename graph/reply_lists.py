@@ -176,13 +176,18 @@ def from_list_part(state: State, reply: Reply, say: Writer, max_cars: int) -> No
     if cars is None:
         return
     reply.kind = "results"
+    unsaid = [
+        say("transmission_unknown", car=title(c), version=c.get("version", "").strip())
+        for c in plan.get("transmission_unsaid") or []
+    ]
     if not cars:
-        reply.sections.append(say("from_list_none"))
+        reply.sections += [say("from_list_none"), *unsaid]
         reply.question = say("q_no_results")
         return
-    reply.sections.append(say("from_list", count=len(cars)))
+    reply.sections.append(say("from_list", count=len(cars)) if len(cars) > 1 else say("from_list_one"))
     if (state.get("understanding") or {}).get("all_wheel_drive"):  # the version says it: show it
         reply.sections += [car_details(c, say.language, say.formal) for c in cars[:max_cars]]
     else:
         reply.sections += [car_line(i, c, say.language) for i, c in enumerate(cars[:max_cars], 1)]
+    reply.sections += unsaid[:max_cars]
     reply.question = say("q_results" if len(cars) > 1 else "q_car_details")

@@ -111,7 +111,9 @@ def describe_filters(filters: dict[str, Any], language: str, around: int | None 
     body = BODY_NAMES[language].get(filters.get("body_type") or "", "")
     subject = " ".join(p for p in (name, body) if p)
     parts: list[str] = []
-    if filters.get("transmission"):
+    if filters.get("transmission") and language == "en":
+        subject = " ".join(p for p in (words[filters["transmission"]], subject) if p)  # "automatic sedan options"
+    elif filters.get("transmission"):
         parts.append(words[filters["transmission"]])
     if around is not None:
         parts.append(words["around_price"].format(v=money(around)))

@@ -85,7 +85,13 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         or understanding.min_price
         or understanding.sort
     )
-    if state.get("selected") or searching or understanding.features or understanding.transmission:
+    if (
+        state.get("selected")
+        or searching
+        or understanding.features
+        or understanding.asks_features
+        or understanding.transmission
+    ):
         hits -= set(CAR_QUESTION_TOPICS)  # "¿trae carplay?" about a car is answered from its record
     in_focus = bool(state.get("selected") or len(state.get("shown") or []) == 1 or understanding.brand_texts)
     if (
@@ -187,6 +193,7 @@ def _unknown_question(text: str, understanding: Understanding, state: Any) -> bo
         understanding.min_price,
         understanding.visit_when,
         understanding.ordinal,
+        understanding.step,
         understanding.refers_back,
         understanding.customer_name,
         understanding.wants_human,
@@ -194,6 +201,7 @@ def _unknown_question(text: str, understanding: Understanding, state: Any) -> bo
         understanding.haggle,
         understanding.unsupported,
         understanding.features,
+        understanding.asks_features,
         understanding.transmission,
         understanding.all_wheel_drive,
         understanding.sort,

@@ -66,6 +66,8 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
         visit_action=intents.visit_action(canonical),
         **intents.flags(canonical),
     )
+    if slots.transmission_asked(raw, canonical):
+        found["asks_features"] = ["transmission"]  # "¿es automático o estándar?"
     car_seats = re.search(r"\d\s*(?:pasajeros|asientos|lugares|plazas|seats|passengers|seater)", canonical)
     if (
         wanted
@@ -90,6 +92,7 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
         brand_texts=wanted,
         owned_car=owned,
         ordinal=slots.ordinal(canonical),
+        step=slots.step(canonical),
         refers_back=slots.refers_back(raw, canonical),
         customer_name=slots.customer_name(raw),
         visit_when=visit,

@@ -95,6 +95,11 @@ class Understanding(BaseModel):
         default=None,
         description="Reference to a car of the last list by position: 1 = first, 2 = second, -1 = last.",
     )
+    step: int | None = Field(
+        default=None,
+        description="Reference to the car next to the one discussed in the last list: 1 = the next ('y el "
+        "siguiente?', 'the next one'), -1 = the one before ('el anterior').",
+    )
     refers_back: bool = Field(
         default=False,
         description="True when the message points at a car already discussed ('ese', 'that one', 'it').",

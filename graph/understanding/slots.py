@@ -76,22 +76,39 @@ def min_seats(c: str) -> int | None:
     return int(m.group(1) or m.group(2)) if m else None
 
 
-def transmission(c: str) -> str | None:
-    """ "automático", "estándar": the transmission the customer requires."""
+def _transmissions(c: str) -> tuple[list[tuple[re.Match[str], str]], list[tuple[re.Match[str], str]]]:
+    """The transmissions named, and those refused ("no quiero estándar")."""
     found: list[tuple[re.Match[str], str]] = []
     refused: list[tuple[re.Match[str], str]] = []
     for label in ("automatic", "manual"):
         m = phrases_rx(cue(f"features.{label}")).search(c)
         if m:
             (refused if _negated(c, m.start()) else found).append((m, label))
+    return found, refused
+
+
+def _either(c: str, found: list[tuple[re.Match[str], str]]) -> bool:
+    """ "automático o estándar": both transmissions joined by "or"."""
+    if len(found) != 2:
+        return False
+    first, last = sorted((f[0] for f in found), key=lambda m: m.start())
+    return re.fullmatch(r"\W*(?:o|u|or|ni|y|and)\W*", c[first.end() : last.start()]) is not None
+
+
+def transmission_asked(raw: str, c: str) -> bool:
+    """ "¿es automático o estándar?", "manual or auto?": a question about the transmission, not a requirement."""
+    return "?" in raw and _either(c, _transmissions(c)[0])
+
+
+def transmission(c: str) -> str | None:
+    """ "automático", "estándar": the transmission the customer requires."""
+    found, refused = _transmissions(c)
     if not found:
         opposite = {"automatic": "manual", "manual": "automatic"}
         return opposite[refused[0][1]] if len(refused) == 1 else None  # "no quiero estándar": an automatic
     m, label = max(found, key=lambda f: f[0].start())  # "¿es estándar? yo lo quiero automático": the last one said
-    if len(found) == 2:
-        first = min(found, key=lambda f: f[0].start())[0]
-        if re.fullmatch(r"\W*(?:o|u|or|ni|y|and)\W*", c[first.end() : m.start()]):
-            return None  # "automático o estándar": either will do
+    if _either(c, found):
+        return None  # "automático o estándar": either will do
     if phrases_rx(cue("features.indifferent")).search(c[m.end() : m.end() + 30]):
         return None  # "manual is fine", "estándar está bien": no requirement
     return label
@@ -174,6 +191,15 @@ def ordinal(c: str) -> int | None:
         if alone or determiner.search(before) or follow.match(after):
             candidates.append((m.start(), table[m.group(1)]))
     return min(candidates)[1] if candidates else None
+
+
+def step(c: str) -> int | None:
+    """ "¿y el siguiente?": 1, the car after the one discussed; "¿y el anterior?": -1, the one before it."""
+    if patterns_rx(cue("ordinal.next")).search(c):
+        return 1
+    if patterns_rx(cue("ordinal.previous")).search(c):
+        return -1
+    return None
 
 
 def refers_back(raw: str, c: str) -> bool:

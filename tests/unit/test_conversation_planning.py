@@ -193,3 +193,43 @@ def test_the_lowest_mileage_over_the_whole_stock(chat: Chat) -> None:
     assert search["args"]["sort"] == "km_asc"
     best = search["output"]["results"][0]
     assert f"{best['km']:,} km" in turn.reply
+
+
+def test_the_next_one_is_the_car_after_the_one_discussed(chat: Chat) -> None:
+    first = chat.say("cual es el sedan mas barato que tenga carplay")
+    shown = listed(first)
+    turn = chat.say("y el siguiente?")
+    assert shown, first.reply
+    _, second_price = shown[0]
+    assert f"${second_price:,}" in turn.reply and "asesor" not in fold(turn.reply)
+    after = chat.say("¿y el que sigue?")
+    _, third_price = shown[1]
+    assert f"${third_price:,}" in after.reply
+
+
+def test_either_transmission_is_a_question_about_the_car_in_focus(chat: Chat) -> None:
+    chat.say("tienen passat?")
+    turn = chat.say("es automatico o estandar?")
+    assert not calls(turn, "search_inventory") and not calls(turn, "request_human")
+    [knowledge] = calls(turn, "search_knowledge")
+    assert knowledge["args"]["topic"] == "car-data"
+    assert "no indica la transmision" in fold(turn.reply) and "asesor" in fold(turn.reply)
+
+
+def test_of_those_two_only_looks_at_the_two_discussed(chat: Chat) -> None:
+    chat.say("cual es el sedan mas barato que tenga carplay")
+    chat.say("y el siguiente?")
+    turn = chat.say("de esos dos cual es automatico")
+    names = [name for name, _ in listed(turn)]
+    assert names == ["Kia Rio 2019"], turn.reply
+    assert "Kia Rio 2020" in turn.reply and "no indica la transmision" in fold(turn.reply)  # its version says nothing
+
+
+def test_an_open_year_range_narrows_the_search(chat: Chat) -> None:
+    chat.say("looking for an automatic sedan")
+    turn = chat.say("2019+")
+    [search] = calls(turn, "search_inventory")
+    assert search["args"]["min_year"] == 2019 and search["args"]["body_type"] == "sedan"
+    assert search["args"]["transmission"] == "automatic"
+    assert all(int(name[-4:]) >= 2019 for name, _ in listed(turn)) and listed(turn)
+    assert "automatic sedan options" in turn.reply

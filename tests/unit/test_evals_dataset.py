@@ -11,6 +11,7 @@ import pytest
 from langsmith.schemas import Example
 
 from evals.dataset import GOLDEN_PATH, DatasetError, example_id, load_dataset, to_examples
+from graph.context import Context
 from graph.settings import get_settings
 from tools.finance import FinancingError, financing_plan
 
@@ -31,6 +32,10 @@ CATEGORIES = {
     "small_talk",
     "injection",
     "empty_long",
+    "knowledge",
+    "knowledge_finance",
+    "knowledge_search",
+    "handoff",
 }
 
 
@@ -49,23 +54,21 @@ def test_expected_payments_come_from_the_inventory_and_the_financing_engine() ->
     """A payment the dataset expects is the engine's; a down payment under the dealer's minimum is expected to be
     refused with the minimum named, and the payment it would have given must not appear."""
     minimum = get_settings().min_down_payment_pct
+    default_term = Context().default_term_months  # "¿cuánto sale al mes?": the term nobody said
     priced = refused = 0
     for conversation in load_dataset():
         for turn in conversation.turns:
             for call in turn.tools:
                 if call.name == "calculate_financing":
                     assert call.args["price"] in PRICES, conversation.id
+                    term = call.args.get("term_months", default_term)
                     down = {k: v for k, v in call.args.items() if k in ("down_payment", "down_payment_pct")}
                     try:
-                        plan = financing_plan(
-                            call.args["price"], call.args["term_months"], **down, min_down_payment_pct=minimum
-                        )
+                        plan = financing_plan(call.args["price"], term, **down, min_down_payment_pct=minimum)
                     except FinancingError as error:
                         assert f"at least {minimum}%" in str(error), conversation.id
                         assert f"{minimum}%" in turn.facts, conversation.id
-                        unpriced = financing_plan(
-                            call.args["price"], call.args["term_months"], **down, min_down_payment_pct=0
-                        )
+                        unpriced = financing_plan(call.args["price"], term, **down, min_down_payment_pct=0)
                         assert f"{unpriced.monthly_payment:,}" in turn.absent, conversation.id
                         refused += 1
                         continue

@@ -728,3 +728,35 @@ def test_explicit_bounds_win_over_loose_wording(text: str, slots: dict) -> None:
     parsed = understand(text)
     for key, value in slots.items():
         assert getattr(parsed, key) == value, (key, parsed)
+
+
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [
+        ("y el siguiente?", 1),
+        ("el que sigue porfa", 1),
+        ("and the next one?", 1),
+        ("next one", 1),
+        ("y la siguiente cuanto cuesta?", 1),
+        ("y el anterior?", -1),
+        ("la siguiente semana puedo ir", None),
+        ("el siguiente paso cual es?", None),
+        ("next week works", None),
+    ],
+)
+def test_step_to_the_next_car(text: str, step: int | None) -> None:
+    assert understand(text).step == step
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "transmission"),
+    [
+        ("es automatico o estandar?", ["transmission"], None),
+        ("is it manual or automatic?", ["transmission"], None),
+        ("automatico o estandar, me da igual", [], None),
+        ("lo quiero automatico", [], "automatic"),
+    ],
+)
+def test_either_transmission_asked(text: str, asked: list[str], transmission: str | None) -> None:
+    u = understand(text)
+    assert u.asks_features == asked and u.transmission == transmission
