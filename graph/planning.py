@@ -66,6 +66,15 @@ def plan_turn(
     return _Planner(u, text, state, context, terms, preferences).run()
 
 
+AND_THE = re.compile(
+    r"^\W*(?:y|and|what\s+about|how\s+about|and\s+what\s+about)\s+(?:(?:el|la|los|las|the|un|una|a)\s+)?\w+(?:\s+\w+)?\W*$"
+)
+"""A model alone after "and" ("¿y el Jetta?", "what about the Mazda 3?"): the last question, about that car."""
+FITS = re.compile(
+    r"\b(?:entra|entraria|cabe|cabria|alcanza|alcanzaria|ajusta|ajustaria|queda\s+dentro|fits?|afford|"
+    r"within\s+(?:my|the)\s+budget|in\s+(?:my|the)\s+budget|en\s+(?:mi|el)\s+presupuesto)\b"
+)
+"""Whether a car fits the monthly budget the customer gave ("¿el Corolla entra?", "does the Jetta fit?")."""
 THOSE_COUNTED = re.compile(
     r"\b(?:(?:de\s+)?(?:esos|esas|estos|estas|los|las)\s+(dos|tres|[23])|(?:of\s+)?(?:those|these|the)\s+(two|three|[23])"
     r"|(ambos|ambas|both))\b"
@@ -211,6 +220,12 @@ class _Planner(SearchPlanning):
         planned = self.prefs.get("visit_at") and self.selected and not self.state.get("booking")
         if u.customer_name and planned and u.intent not in ("finance", "visit_change") and not u.brand_texts:
             return "schedule"  # "a nombre de Julio César": the visit proposed a turn ago
+        names_one = bool(u.ordinal or u.refers_back or len(u.brand_texts) == 1)
+        if names_one and FITS.search(self.folded) and self.state.get("affordability") and u.max_price is None:
+            return "finance"  # "¿el Corolla entra?" after "5 mil al mes con 50 de enganche": its payment, those terms
+        last_priced = (self.state.get("plan") or {}).get("intent") == "finance" and self.state.get("financing")
+        if last_priced and AND_THE.match(self.folded) and len(u.brand_texts) == 1 and not _has_other_slots(u):
+            return "finance"  # "¿y el Jetta?" right after the Corolla's payment: the Jetta's, same terms
         if pending in (None, "advisor") or u.intent in ("finance", "schedule", "visit_change"):
             return self._question_only(u.intent)
         if pending == "visit_hour" and (u.visit_when or re.search(r"\b\d{1,2}\b", self.folded)):
@@ -447,3 +462,8 @@ def _has_slots(u: Understanding) -> bool:
         u.ordinal,
     )
     return any(v is not None for v in values) or bool(u.brand_texts or u.refers_back or u.rejected)
+
+
+def _has_other_slots(u: Understanding) -> bool:
+    """Slots besides the car named: a new search or question rather than "¿y el Jetta?"."""
+    return _has_slots(u.model_copy(update={"brand_texts": []})) or bool(u.topics or u.visit_when or u.sort)

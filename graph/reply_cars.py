@@ -8,7 +8,7 @@ from typing import Any
 
 from graph.references import has_all_wheel_drive
 from graph.reply_model import Reply, Writer
-from graph.reply_parts import car_details, facts_text, join, money, number, title, when_text
+from graph.reply_parts import car_details, day_text, facts_text, join, money, number, title, when_text
 from graph.state import State
 from prompts.replies import CAR_TRANSMISSION, FEATURE_NAMES
 
@@ -67,6 +67,15 @@ def financing_part(state: State, reply: Reply, say: Writer) -> None:
         answered = {a.get("id") for a in (state.get("knowledge") or {}).get("answers") or []}
         if "insurance" not in answered:  # asked about insurance: its own answer says it
             reply.sections[-1] += " " + say("financing_insurance")
+        budget = (state.get("preferences") or {}).get("monthly_payment")
+        if budget:  # "¿el Corolla entra?" after "puedo dar 5 mil al mes": said plainly
+            over = float(plan["monthly_payment"]) - float(budget)
+            verdict = (
+                say("fits_budget", budget=money(budget))
+                if over <= 0
+                else say("over_budget", budget=money(budget), over=money(over, True))
+            )
+            reply.sections.insert(len(reply.sections) - 1, verdict)
         reply.question = say("q_financing")
         return
     reply.kind = "financing_error"
@@ -135,7 +144,8 @@ def visit_part(state: State, reply: Reply, say: Writer) -> None:
     action = visit.get("action")
     when = when_text(visit.get("when_iso"), say.language, visit.get("when"))
     if visit.get("error") == "missing day or hour":
-        reply.question = say("q_day") if visit.get("missing") == "day" else say("q_hour", day=when)
+        day = day_text(visit["when_iso"], say.language) if visit.get("when_iso") else when  # the day, not the old hour
+        reply.question = say("q_day") if visit.get("missing") == "day" else say("q_hour", day=day)
     elif visit.get("error") == "no booking" or "has no booked visit" in str(visit.get("error")):
         reply.sections.append(say("visit_none"))
         reply.question = say("q_which_car_visit")

@@ -46,7 +46,7 @@ HOURS_QUESTION = re.compile(
 
 def _phrase_hit(text: str, kb: KnowledgeBase, sections: set[str]) -> bool:
     """Whether a keyword of several words ("a cuenta", "sin enganche") appears whole: a topic without a question."""
-    folded = " " + " ".join(re.findall(r"[a-z0-9]+", fold(text))) + " "
+    folded = " " + " ".join(re.findall(r"[a-z0-9]+", kb.correct(text))) + " "
     for section in kb.sections:
         if section.id not in sections:
             continue
@@ -63,8 +63,8 @@ def is_question(text: str) -> bool:
 
 
 def _keyword_hits(text: str, kb: KnowledgeBase) -> set[str]:
-    """Sections whose keywords appear whole in the message."""
-    folded = " " + " ".join(re.findall(r"[a-z0-9]+", fold(text))) + " "
+    """Sections whose keywords appear whole in the message (its long words' typos corrected: "garatia")."""
+    folded = " " + " ".join(re.findall(r"[a-z0-9]+", kb.correct(text))) + " "
     hits: set[str] = set()
     for section in kb.sections:
         for keyword in section.keywords:

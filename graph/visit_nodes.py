@@ -76,8 +76,11 @@ def visits(state: State, config: RunnableConfig, runtime: Runtime[Context], tool
         return {**update, **_reschedule(state, context, toolkit, thread)}
     name = understanding.get("customer_name")
     if action == "status" or not name:
-        args = {"customer_name": name} if name and not state.get("booking") else {}
-        output, messages = call_tool(toolkit.tools["find_visit"], args, thread)
+        by_name = name and (action == "status" or not state.get("booking"))  # "ya tengo cita a nombre de X"
+        output, messages = call_tool(toolkit.tools["find_visit"], {"customer_name": name} if by_name else {}, thread)
+        if by_name and not output.get("visits") and state.get("booking"):  # the name written another way
+            output, more = call_tool(toolkit.tools["find_visit"], {}, thread)
+            messages = [*messages, *more]
         update.update(messages=messages, visit={"action": "status", **output})
         found = output.get("visits") or []
         if found:

@@ -20,6 +20,8 @@ from typing import Any, TypedDict
 
 import snowballstemmer
 import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from tools.text import fold, load_lexicon
 
@@ -32,6 +34,8 @@ FIELDS = {
 HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*\{#(?P<id>[a-z0-9-]+)\}\s*$")
 WEIGHTS = (4.0, 3.0, 1.0)
 """BM25 weight of a section's title, keywords and text."""
+TYPO_MIN_LENGTH = 6
+"""Words this long or longer are corrected to a keyword one typo away (two from nine letters on)."""
 PHRASE_BONUS = 2.0
 """Added per word of a section's keyword phrase found whole in the question ("lo menos", "a cuenta")."""
 QUESTION_WEIGHT = 0.5
@@ -98,21 +102,34 @@ class KnowledgeError(ValueError):
     """A knowledge file that cannot be read, with the file and line."""
 
 
-def parse_sections(text: str, language: str, source: str = "") -> list[Section]:
-    """Sections of one Markdown file: "## Title {#id}" headings followed by "Label: value" lines."""
+def parse_sections(
+    text: str, language: str, source: str = "", values: dict[str, Any] | None = None, strict: bool = True
+) -> list[Section]:
+    """Sections of one Markdown file: "## Title {#id}" headings followed by "Label: value" lines; `values` fill the
+    {placeholders} (None leaves them as written). A heading without a valid id, a duplicate id, a stray brace or
+    (when `strict`) a placeholder `values` lack is an error naming the file and line."""
     labels = FIELDS[language]
     sections: list[Section] = []
     current: dict[str, Any] | None = None
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    seen: dict[str, int] = {}
+    text = re.sub(r"<!--.*?-->", lambda m: "\n" * m.group().count("\n"), text, flags=re.S)  # lines keep numbers
     for number, line in enumerate(text.splitlines(), start=1):
         heading = HEADING.match(line)
+        if line.startswith("## ") and not heading:
+            raise KnowledgeError(f"{source}:{number}: heading without an id like {{#warranty}} (lower case): {line!r}")
         if heading:
             if current:
                 sections.append(_section(current, language, source))
+            if heading["id"] in seen:
+                raise KnowledgeError(
+                    f"{source}:{number}: section id {heading['id']!r} already used on line {seen[heading['id']]}"
+                )
+            seen[heading["id"]] = number
             current = {"id": heading["id"], "title": heading["title"], "line": number}
             continue
         if current is None or not line.strip():
             continue
+        line = _fill(line, values, f"{source}:{number}", strict)
         label, sep, value = line.partition(":")
         key = labels.get(label.strip().lower())
         if not sep or key is None:
@@ -122,6 +139,25 @@ def parse_sections(text: str, language: str, source: str = "") -> list[Section]:
     if current:
         sections.append(_section(current, language, source))
     return sections
+
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _fill(line: str, values: dict[str, Any] | None, where: str, strict: bool) -> str:
+    """The line with its {placeholders} filled; a stray brace (or, when `strict`, an unknown placeholder) is an
+    error at `where`; otherwise an unknown placeholder is left as written."""
+    if "{" not in line and "}" not in line:
+        return line
+    if values is None:
+        return line
+    stray = PLACEHOLDER.sub("", line)
+    if "{" in stray or "}" in stray:
+        raise KnowledgeError(f"{where}: a brace without its pair; placeholders are written {{name}}: {line.strip()!r}")
+    unknown = [name for name in PLACEHOLDER.findall(line) if name not in values]
+    if unknown and strict:
+        raise KnowledgeError(f"{where}: unknown placeholder {{{unknown[0]}}}; known: {', '.join(sorted(values))}")
+    return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), line)
 
 
 def _section(raw: dict[str, Any], language: str, source: str) -> Section:
@@ -195,6 +231,16 @@ class KnowledgeBase:
             for s in sections
         ]
         self._db.executemany("INSERT INTO kb VALUES (?, ?, ?, ?, ?)", rows)
+        self._vocabulary = sorted(
+            {
+                w
+                for s in sections
+                for w in re.findall(r"[a-z]+", fold(" ".join([s.title, *s.keywords])))
+                if len(w) >= TYPO_MIN_LENGTH
+            }
+        )
+        self._known = set(self._vocabulary) | _stopwords()
+        self._corrections: dict[str, str] = {}
         self._phrases: dict[str, set[tuple[str, ...]]] = {}
         for s in sections:
             for keyword in s.keywords:
@@ -218,10 +264,10 @@ class KnowledgeBase:
             }
             path = directory / f"{language}.md"
             try:
-                text = path.read_text(encoding="utf-8").format_map(_Missing(filled))
+                text = path.read_text(encoding="utf-8")
             except OSError as exc:
                 raise KnowledgeError(f"cannot read {path}: {exc.strerror}") from exc
-            sections += parse_sections(text, language, path.name)
+            sections += parse_sections(text, language, path.name, filled, strict=values is not None)
         aliases = {
             str(region): [str(a) for a in names] for region, names in (dealer.get("place_aliases") or {}).items()
         }
@@ -237,6 +283,24 @@ class KnowledgeBase:
         words = [w for w in folded.split() if w not in _stopwords() and not w.isdigit()]
         return " ".join(_stemmer(language).stemWords(words))
 
+    def correct(self, text: str) -> str:
+        """`text` folded, each long word the keywords do not know replaced by the keyword word one typo away
+        ("garatia" → "garantia", "sucrusales" → "sucursales", "orarios" → "horarios"; two typos from nine
+        letters on). Short words are left alone: "motos" is not "montos"."""
+        return re.sub(r"[a-z]+", lambda m: self._correct_word(m.group()), fold(text))
+
+    def _correct_word(self, word: str) -> str:
+        if len(word) < TYPO_MIN_LENGTH or word in self._known:
+            return word
+        if word not in self._corrections:
+            limit = 2 if len(word) >= 9 else 1
+            found = process.extractOne(word, self._vocabulary, scorer=OSA.distance, score_cutoff=limit)
+            fixed = str(found[0]) if found else word
+            if _inflection(word, fixed):  # "interesa" is "interés" conjugated, not misspelt
+                fixed = word
+            self._corrections[word] = fixed
+        return self._corrections[word]
+
     def _sequence(self, text: str, language: str) -> tuple[str, ...]:
         """Every word of `text`, folded and stemmed, stop words kept (for matching keyword phrases whole)."""
         return tuple(_stemmer(language).stemWords(re.findall(r"[a-z0-9]+", fold(text))))
@@ -246,6 +310,7 @@ class KnowledgeBase:
 
         The clauses that ask ("¿de cuánto es la garantía?") count again on their own, so the story around a
         question ("...el último que compré tronaba el motor") does not outweigh it."""
+        query = self.correct(query)
         best = self._bm25(query)
         asked = " ".join(re.findall(r"[^?.!]*\?", query))
         if asked and asked.strip() != query.strip():
@@ -326,6 +391,12 @@ class KnowledgeBase:
         return [], None
 
 
+def _inflection(word: str, other: str) -> bool:
+    """Whether two words differ only at the end ("interesa"/"interes", "cuesta"/"cuesto"): another form of the same
+    word, which the stemmed index already matches, not a typo."""
+    return word.startswith(other) or other.startswith(word) or word[:-1] == other[:-1]
+
+
 def _contains(sequence: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     """Whether `phrase` occurs as consecutive words of `sequence`."""
     size = len(phrase)
@@ -347,13 +418,6 @@ def read_branches(path: Path) -> list[Branch]:
             )
             for row in csv.DictReader(handle)
         ]
-
-
-class _Missing(dict[str, Any]):
-    """format_map that leaves unknown {placeholders} as they are."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def _synonym_table(groups: list[list[str]]) -> list[tuple[str, str]]:

@@ -88,7 +88,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"(?:el\s+)?(\d{1,2})/(\d{1,2})(?:/\d{2,4})?)\b"
         ),
         "clock": re.compile(
-            rf"\b(?:(?:como|tipo|a\s+eso\s+de|around|about)\s+)?(?:(?:a\s+las?|at|para\s+las?|de\s+las?)\s+{clock}|"
+            rf"\b(?:(?:como|tipo|a\s+eso\s+de|around|about)\s+)?(?:(?:a\s+las?|at|para\s+las?|de\s+las?|"
+            rf"(?:make|move|change|switch|push)\s+it\s+(?:to\s+)?(?:at\s+)?)\s*{clock}|"
             r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|hrs)\b|\d{1,2}:\d{2}|"
             r"(?:like|around|about|tipo|como|eso\s+de)\s+\d{1,2}(?:[:.]\d{2})?\b(?!\s*(?:mil|k|%|km|anos|meses|pesos|years|months)))"
         ),

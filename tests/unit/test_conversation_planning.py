@@ -233,3 +233,23 @@ def test_an_open_year_range_narrows_the_search(chat: Chat) -> None:
     assert search["args"]["transmission"] == "automatic"
     assert all(int(name[-4:]) >= 2019 for name, _ in listed(turn)) and listed(turn)
     assert "automatic sedan options" in turn.reply
+
+
+def test_does_it_fit_prices_the_car_with_the_terms_the_customer_gave(chat: Chat) -> None:
+    chat.say("puedo dar 5 mil al mes a 6 años con 50 mil de enganche, q sedan me alcanza")
+    turn = chat.say("el corolla entra?")
+    [priced] = calls(turn, "calculate_financing")
+    assert priced["args"]["term_months"] == 72 and priced["args"]["down_payment"] == 50000
+    monthly = priced["output"]["monthly_payment"]
+    verdict = "si entra" if float(monthly) <= 5000 else "se pasa"
+    assert verdict in fold(turn.reply) and f"{float(monthly):,.2f}" in turn.reply
+    follow = chat.say("y el jetta?")
+    [jetta] = calls(follow, "calculate_financing")
+    assert jetta["args"]["term_months"] == 72 and jetta["args"]["down_payment"] == 50000
+
+
+def test_and_the_other_model_after_a_search_is_a_search(chat: Chat) -> None:
+    chat.say("tienes corolla?")
+    turn = chat.say("y el jetta?")
+    assert not calls(turn, "calculate_financing")
+    assert [c["args"].get("model") for c in calls(turn, "search_inventory")] == ["Jetta"]
