@@ -7,6 +7,7 @@ Each takes `outputs` (the target's result) and `reference_outputs` (the example'
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -179,13 +180,21 @@ def facts(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dict[st
         checked += 1
         reply = fold(" ".join(turn.get("reply", "").split()))
         missing = [f for f in required if fold(f) not in reply]
-        present = [f for f in forbidden if fold(f) in reply]
+        present = [f for f in forbidden if _says(reply, fold(f))]
         if missing or present:
             failures.append(
                 f"turn {i + 1}: "
                 + ", ".join([f"missing {m!r}" for m in missing] + [f"must not say {p!r}" for p in present])
             )
     return _result("facts", checked, failures)
+
+
+def _says(reply: str, phrase: str) -> bool:
+    """Whether the (folded) reply says `phrase` as words: "blue" is not in "Bluetooth", "red" not in "credit";
+    "% off" is in "10% off"."""
+    start = r"(?<!\w)" if phrase[:1].isalnum() else ""
+    end = r"(?!\w)" if phrase[-1:].isalnum() else ""
+    return re.search(start + re.escape(phrase) + end, reply) is not None
 
 
 def knowledge(outputs: dict[str, Any], reference_outputs: dict[str, Any]) -> dict[str, Any]:

@@ -8,10 +8,11 @@ closes the record and clears the state, so the agent answers the next message. S
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
@@ -35,7 +36,7 @@ def summary_of(state: State) -> dict[str, Any]:
     """What the person taking over needs: name, car, budget, last payment, booking, the customer's last words."""
     preferences = state.get("preferences") or {}
     car = state.get("selected") or {}
-    financing = (state.get("financing") or [{}])[-1]
+    financing = (state.get("financing") or [{}])[-1] or _last_quote(state.get("messages", []))
     summary: dict[str, Any] = {"text": last_customer_text(state.get("messages", []))[:300]}
     if preferences.get("customer_name"):
         summary["name"] = preferences["customer_name"]
@@ -48,6 +49,19 @@ def summary_of(state: State) -> dict[str, Any]:
     if state.get("booking"):
         summary["visit"] = (state.get("booking") or {}).get("visit_id")
     return summary
+
+
+def _last_quote(messages: list[Any]) -> dict[str, Any]:
+    """The last payment quoted in the conversation (a turn before this one), from its calculate_financing result."""
+    for message in reversed(messages):
+        if isinstance(message, ToolMessage) and message.name == "calculate_financing":
+            try:
+                output = json.loads(str(message.content))
+            except ValueError:
+                continue
+            if isinstance(output, dict) and "error" not in output:
+                return output
+    return {}
 
 
 def handoff(state: State, config: RunnableConfig, runtime: Runtime[Context], toolkit: Toolkit) -> dict[str, Any]:

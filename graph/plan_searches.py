@@ -86,15 +86,16 @@ class SearchPlanning:
         """ "does it have apple carplay?", "¿es automático?" about the one car in focus: its record answers."""
         u = self.u
         focus = self.selected or (self.shown[0] if len(self.shown) == 1 else None)
-        if (u.brand_texts or u.sort or u.ordinal) and len(self.shown) > 1:
+        described = bool(u.asks_features and attributes_of(u.model_dump() | {"transmission": None}))
+        if (u.brand_texts or u.sort or u.ordinal or described) and len(self.shown) > 1:
             named = u.model_dump() | {"transmission": None, "features": []}  # asked about, not a description
             focus = resolve(named, self.shown, self.selected, True).car  # "the newer Odyssey: is it automatic?"
         asked = [*u.features, *(["transmission"] if u.transmission else []), *(["awd"] if u.all_wheel_drive else [])]
         asked = list(dict.fromkeys([*u.asks_features, *asked]))
         if focus is None or not asked or not ("?" in self.text or u.refers_back):
             return False
-        if u.body_type or u.max_price is not None or u.min_price is not None or u.course:
-            return False
+        if (u.body_type and not described) or u.max_price is not None or u.min_price is not None or u.course:
+            return False  # "¿el 2018 hatchback trae CarPlay?" describes a listed car; "¿SUVs con CarPlay?" searches
         if u.brand_texts and not any(mentions_model(m, focus) for m in u.brand_texts):
             return False
         if OF_THOSE.search(self.folded) and not (u.refers_back and u.sort):

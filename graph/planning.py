@@ -31,8 +31,8 @@ STEP_ORDER: tuple[Step, ...] = (
 )
 AGREEMENT = re.compile(r"^\W*(?:si|sip|simon|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\W*$")
 ADVISOR_YES = re.compile(
-    r"^\W*(?:si|sip|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\b(?!.*\b(?:run|calcula|busca|show|"
-    r"muestra|cuanto|how\s+much|\d)\b)"
+    r"^\W*(?:(?:pues|bueno|ah|oh|ok|okay|ya)\W+)?(?:si|sip|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|"
+    r"please)\b(?!.*\b(?:run|calcula|busca|show|muestra|cuanto|how\s+much|gracias|thanks|thank\s+you|\d+)\b)"
 )
 """Saying yes to "¿le pido a un asesor…?" (not "ok, run the Mini at 36 months", which is a new request)."""
 NAME_ONLY = re.compile(r"^[^\W\d_]+(?:[\s'-][^\W\d_]+){0,4}\.?$")
@@ -386,6 +386,11 @@ class _Planner(SearchPlanning):
         if unknown and "car-data" not in self.topics:
             self.topics.append("car-data")  # what the data cannot say, retrieved for the record; the reply says it
             quiet.append("car-data")
+        if unknown or (self.u.unsupported and "car-data" in self.topics and car):
+            self.out["pending"], self.out["unknown_question"] = "advisor", True  # "¿le pido a un asesor…?"
+        elif asked and "car-data" not in self.topics:
+            self.topics.append("car-data")  # "¿trae CarPlay?": answered from the record; the section says what it holds
+            quiet.append("car-data")
         if quiet:
             self.plan["quiet_topics"] = quiet
         if self.topics or self.plan.get("topics"):
@@ -411,7 +416,7 @@ class _Planner(SearchPlanning):
         if reason:
             self.steps.add("handoff")
             self.plan["handoff_reason"] = reason
-        self.out["unknown_question"] = "unknown" in u.topics
+        self.out["unknown_question"] = "unknown" in u.topics or bool(self.out.get("unknown_question"))
         if "unknown" in u.topics and not reason:
             self.out["pending"] = "advisor"
 
@@ -430,7 +435,9 @@ def handoff_reason(u: Understanding, text: str, state: State, topics: list[str],
     credit_words = re.search(r"\b(?:credito|financ\w*|loan|solicitud|application|buro|approve)\b", fold(text))
     if APPROVAL.search(fold(text)) and ("credit-history" in topics or credit_words or state.get("financing")):
         return "credit_decision"
-    insists = "unknown" in u.topics or (state.get("pending") == "advisor" and ADVISOR_YES.search(fold(text)))
+    says_yes = state.get("pending") == "advisor" and bool(ADVISOR_YES.search(fold(text)))
+    says_yes = says_yes and not (u.visit_when or _has_slots(u))  # "ok, ¿la puedo ver mañana a las 11?": a new request
+    insists = "unknown" in u.topics or says_yes
     if state.get("unknown_question") and insists:
         return "unknown_question"
     return None

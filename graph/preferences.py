@@ -60,8 +60,8 @@ def merge_preferences(
             merged.pop("max_year")
     for key in CARRIED_SLOTS:
         value = getattr(u, key)
-        if value is not None:
-            merged[key] = value
+        if value is not None and not (key == "transmission" and "transmission" in u.asks_features):
+            merged[key] = value  # "¿y es automático?" asks about a car; it narrows nothing
     _budget(merged, u, state)
     for flag in u.features:
         merged[flag] = True

@@ -242,6 +242,8 @@ def car_part(state: State, reply: Reply, say: Writer) -> None:
             )
         )
         reply.question = say("q_advisor") if not reply.question else reply.question
+    elif understanding.get("unsupported") and not (understanding.get("brand_texts") or understanding.get("ordinal")):
+        reply.question = say("q_advisor")  # "¿y de qué color es?": what the data lacks was said; the car is known
     elif plan.get("picks") and plan.get("intent") not in ("finance", "schedule"):
         reply.kind = "car"
         reply.sections.append(car_details(car, say.language, say.formal))

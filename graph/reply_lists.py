@@ -8,9 +8,10 @@ from typing import Any
 from graph.references import tied_at_top
 from graph.reply_cars import affordability_part
 from graph.reply_model import Reply, Writer
-from graph.reply_parts import car_details, car_line, describe_filters, money, title
+from graph.reply_parts import car_details, car_line, describe_filters, equipment_text, money, title
 from graph.state import State
 from graph.tool_nodes import single_superlative
+from prompts.replies import FEATURE_NAMES
 
 NEXT_AFTER_TOP = 2
 """After "the cheapest is…", the next cars in the same order."""
@@ -100,6 +101,7 @@ def results_part(state: State, reply: Reply, say: Writer, max_cars: int) -> None
             down = (
                 float((state.get("affordability") or {}).get("down_payment") or 0) if outcome.get("affordable") else 0
             )
+            asked = list((state.get("understanding") or {}).get("asks_features") or [])
             reply.sections += [
                 car_line(
                     i,
@@ -108,8 +110,14 @@ def results_part(state: State, reply: Reply, say: Writer, max_cars: int) -> None
                     money(plans[c["stock_id"]]["monthly_payment"], True) if c["stock_id"] in plans else None,
                     covered=0 < c["price"] <= down,
                 )
+                + equipment_text(c, asked, say.language)  # "¿tienen Spark? ¿traen Bluetooth?": each one's
                 for i, c in enumerate(shown, 1)
             ]
+            equipped = outcome.get("equipped") or []
+            if equipped:  # "¿traen CarPlay?" and none of those listed does: the ones further down that do
+                names = [FEATURE_NAMES[say.language][f] for f in asked if f in FEATURE_NAMES[say.language]]
+                reply.sections.append(say("equipment_also", feature=" + ".join(names)))
+                reply.sections += [car_line(i, c, say.language) for i, c in enumerate(equipped, len(shown) + 1)]
             above = outcome.get("above") or []
             if above:
                 reply.sections.append(say("above_budget"))

@@ -63,6 +63,25 @@ def day_text(iso_day: str, language: str) -> str:
     return f"{day}, {month} {moment.day}" if language == "en" else f"{day} {moment.day} de {month}"
 
 
+EQUIPMENT_WORDS = {
+    "es": {"with": "con {}", "without": "sin {}", "unknown": "transmisión sin indicar"},
+    "en": {"with": "with {}", "without": "no {}", "unknown": "transmission not stated"},
+}
+
+
+def equipment_text(car: dict[str, Any], asked: list[str], language: str) -> str:
+    """ " (con CarPlay, sin Bluetooth, automático)": what the record says of the equipment asked about."""
+    words = EQUIPMENT_WORDS[language if language in EQUIPMENT_WORDS else "es"]
+    said: list[str] = []
+    for feature in ("car_play", "bluetooth"):
+        if feature in asked:
+            said.append(words["with" if car.get(feature) else "without"].format(FEATURE_NAMES[language][feature]))
+    if "transmission" in asked:
+        gearbox = car.get("transmission")
+        said.append(TRANSMISSION_NAMES[language][gearbox] if gearbox else words["unknown"])
+    return f" ({', '.join(said)})" if said else ""
+
+
 def car_line(n: int, car: dict[str, Any], language: str, monthly: str | None = None, covered: bool = False) -> str:
     """One numbered line of a list ("1. Chevrolet Aveo 2017, 119,157 km: $138,999"), with its payment, or said to
     be covered by the down payment."""

@@ -81,7 +81,8 @@ def search(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[st
             outcomes.append({**spec, "skipped": True})  # "¿tiguan o taos?": the Taos is named as missing, no list
             continue
         seen = {c["stock_id"] for c in state.get("shown") or []}
-        outcome, recorded = _run(spec, filters, toolkit, context, seen)
+        asked = [f for f in (state.get("understanding") or {}).get("asks_features") or [] if f in EQUIPMENT]
+        outcome, recorded = _run(spec, filters, toolkit, context, seen, asked)
         if _near_above_wanted(outcome, state):
             recorded += _near_above(outcome, toolkit, context)
         messages += recorded
@@ -111,9 +112,15 @@ def _filters(spec: dict[str, Any], brands: list[dict[str, Any]], state: State) -
 
 
 def _run(
-    spec: dict[str, Any], filters: dict[str, Any], toolkit: Toolkit, context: Context, seen: set[int]
+    spec: dict[str, Any],
+    filters: dict[str, Any],
+    toolkit: Toolkit,
+    context: Context,
+    seen: set[int],
+    asked: Sequence[str] = (),
 ) -> tuple[dict[str, Any], Messages]:
-    """One planned search, relaxed once when nothing matches (the closest cars instead of nothing)."""
+    """One planned search, relaxed once when nothing matches (the closest cars instead of nothing); with equipment
+    asked about ("¿traen CarPlay?"), the cars further down that have it when none of those shown does."""
     tool = toolkit.tools["search_inventory"]
     exclude = set(spec.get("exclude") or [])
     limit = min(20, SEARCH_LIMIT + len(exclude))
@@ -127,6 +134,8 @@ def _run(
         "error": output.get("error"),
         "cars": results[: context.max_cars_in_reply],
     }
+    if asked and spec.get("purpose") == "list":
+        outcome["equipped"] = _equipped(outcome["cars"], results, list(asked))
     if spec.get("purpose") in ("lookup", "compare") and results:
         wanted = spec.get("filters") or {}
         exact = [c for c in results if matches_attributes(c, wanted)]
@@ -147,6 +156,18 @@ def _run(
             outcome.update(relaxed_filters=relaxed, alternatives=alternatives[: context.max_cars_in_reply])
             outcome["other_models"] = set(filters) - set(relaxed) <= {"make", "model"}
     return outcome, messages
+
+
+EQUIPMENT = ("car_play", "bluetooth")
+"""Equipment the records say; asked about a list ("¿traen CarPlay?"), the cars further down that have it are named."""
+
+
+def _equipped(shown: list[dict[str, Any]], results: list[dict[str, Any]], asked: list[str]) -> list[dict[str, Any]]:
+    """Up to two cars past the ones shown with the equipment asked, when none of those shown has it."""
+    if any(c.get(f) for c in shown for f in asked):
+        return []
+    ids = {c["stock_id"] for c in shown}
+    return [c for c in results if c["stock_id"] not in ids and all(c.get(f) for f in asked)][:2]
 
 
 def single_superlative(lists: list[dict[str, Any]], state: State) -> bool:
@@ -206,7 +227,8 @@ def _selection(outcomes: list[dict[str, Any]], state: State, context: Context) -
     if lists:
         shown: list[dict[str, Any]] = []
         for outcome in lists:
-            shown += (outcome["cars"] + list(outcome.get("above") or [])) or outcome.get("alternatives") or []
+            listed = outcome["cars"] + list(outcome.get("above") or []) + list(outcome.get("equipped") or [])
+            shown += listed or outcome.get("alternatives") or []
             if outcome.get("stretch"):  # "¿y si estiro a 260?": what they saw is still on the table
                 shown += [c for c in state.get("shown") or [] if c["stock_id"] not in {s["stock_id"] for s in shown}]
         update["shown"] = shown

@@ -23,7 +23,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from tools.text import fold, load_lexicon
+from tools.text import fold, load_lexicon, sounds_like
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 LANGUAGES = ("es", "en")
@@ -240,6 +240,12 @@ class KnowledgeBase:
             }
         )
         self._known = set(self._vocabulary) | _stopwords()
+        sounds: dict[str, set[str]] = {}
+        for s in sections:
+            for w in re.findall(r"[a-z]+", fold(" ".join([s.title, *s.keywords]))):
+                if len(w) >= 4:
+                    sounds.setdefault(sounds_like(w), set()).add(w)
+        self._sounds = {key: next(iter(words)) for key, words in sounds.items() if len(words) == 1}
         self._corrections: dict[str, str] = {}
         self._phrases: dict[str, set[tuple[str, ...]]] = {}
         for s in sections:
@@ -290,7 +296,11 @@ class KnowledgeBase:
         return re.sub(r"[a-z]+", lambda m: self._correct_word(m.group()), fold(text))
 
     def _correct_word(self, word: str) -> str:
-        if len(word) < TYPO_MIN_LENGTH or word in self._known:
+        if word in self._known or len(word) < 4:
+            return word
+        if sounds_like(word) in self._sounds:
+            return self._sounds[sounds_like(word)]  # "aseguransa" → "aseguranza": spelt as it sounds
+        if len(word) < TYPO_MIN_LENGTH:
             return word
         if word not in self._corrections:
             limit = 2 if len(word) >= 9 else 1

@@ -112,3 +112,26 @@ def _variants(word: str) -> list[str]:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             variants.append(word[: -len(suffix)])
     return variants
+
+
+_SOUNDS = (
+    (re.compile(r"ch"), "C"),  # kept apart from the silent h
+    (re.compile(r"h"), ""),  # "orarios" / "horarios", "ablar" / "hablar"
+    (re.compile(r"qu(?=[ei])"), "k"),  # "kiero" / "quiero"
+    (re.compile(r"c(?=[ei])"), "s"),  # "acesor" / "asesor", "finansiamiento" / "financiamiento"
+    (re.compile(r"c"), "k"),
+    (re.compile(r"z"), "s"),  # "aseguransa" / "aseguranza"
+    (re.compile(r"v"), "b"),  # "balor" / "valor"
+    (re.compile(r"ll"), "y"),  # "yave" / "llave"
+    (re.compile(r"x(?=[aeiou])"), "j"),  # "Méjico" / "México"
+    (re.compile(r"(.)\1"), r"\1"),  # "mensualidaad", "carro" / "caro" read alike
+)
+
+
+@functools.lru_cache(maxsize=65536)
+def sounds_like(word: str) -> str:
+    """How a folded Spanish word sounds, for spelling that follows the sound ("acesor" → "asesor", "kiero" →
+    "quiero", "orarios" → "horarios"): words written differently that read alike get the same key."""
+    for pattern, replacement in _SOUNDS:
+        word = pattern.sub(replacement, word)
+    return word

@@ -11,11 +11,13 @@ from rapidfuzz import fuzz, process
 from graph.understanding.numbers import number_words
 from graph.understanding.schema import Language
 from graph.understanding.vocab import cues, intents, word_set
-from tools.text import is_ordinary_word
+from tools.text import is_ordinary_word, sounds_like
 
 WORD_RX = re.compile(r"[a-z]+")
 TYPO_CUTOFF = 88
 MIN_TYPO_LENGTH = 6
+MIN_SOUND_LENGTH = 4
+"""Words this long may be respelt to the cue word they sound like ("ablar" → "hablar")."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -63,6 +65,21 @@ def keywords() -> tuple[str, ...]:
     return tuple(sorted(w for w in words if len(w) >= MIN_TYPO_LENGTH))
 
 
+@functools.lru_cache(maxsize=1)
+def _sound_table() -> dict[str, str]:
+    """Cue words by how they sound ("asesor" under "asesor", "quiero" under "kiero"); a sound two cue words share is
+    left out (no guessing between them)."""
+    words = _plain_words(intents()) | _plain_words(cues().get("body")) | _plain_words(cues().get("money"))
+    table: dict[str, str] = {}
+    shared: set[str] = set()
+    for word in sorted(w for w in words if len(w) >= MIN_SOUND_LENGTH):
+        key = sounds_like(word)
+        if key in table and table[key] != word:
+            shared.add(key)
+        table.setdefault(key, word)
+    return {k: v for k, v in table.items() if k not in shared}
+
+
 def fix_typos(folded: str) -> str:
     """Replace unknown long words by the cue word they closely resemble (the text may change length: only the
     canonical copy used for numbers and cues is repaired, spans are cut from the original)."""
@@ -70,7 +87,12 @@ def fix_typos(folded: str) -> str:
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
-        if len(word) < MIN_TYPO_LENGTH or word in known or is_ordinary_word(word):
+        if len(word) < MIN_SOUND_LENGTH or word in known or is_ordinary_word(word):
+            return word
+        same_sound = _sound_table().get(sounds_like(word))
+        if same_sound:
+            return same_sound  # "acesor" → "asesor", "ablar" → "hablar": spelt as it sounds
+        if len(word) < MIN_TYPO_LENGTH:
             return word
         hit = process.extractOne(word, keywords(), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         if not hit or hit[0][0] != word[0]:

@@ -66,8 +66,12 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
         visit_action=intents.visit_action(canonical),
         **intents.flags(canonical),
     )
-    if slots.transmission_asked(raw, canonical):
-        found["asks_features"] = ["transmission"]  # "¿es automático o estándar?"
+    asked = slots.equipment_asked(raw, canonical)
+    if slots.transmission_asked(raw, canonical) and "transmission" not in asked:
+        asked.append("transmission")  # "¿es automático o estándar?"
+    if asked:  # "¿el Spark trae Bluetooth?": asked about, not a filter
+        found["asks_features"] = asked
+        found["features"] = [f for f in found["features"] if f not in asked]
     car_seats = re.search(r"\d\s*(?:pasajeros|asientos|lugares|plazas|seats|passengers|seater)", canonical)
     if (
         wanted

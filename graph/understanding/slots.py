@@ -95,6 +95,28 @@ def _either(c: str, found: list[tuple[re.Match[str], str]]) -> bool:
     return re.fullmatch(r"\W*(?:o|u|or|ni|y|and)\W*", c[first.end() : last.start()]) is not None
 
 
+def equipment_asked(raw: str, c: str) -> list[str]:
+    """ "¿trae CarPlay?", "does the Kicks have Bluetooth?", "¿el 2021 es automático?": the equipment asked about
+    (bluetooth, car_play, transmission), not required."""
+    if "?" not in raw:
+        return []
+    verbs = patterns_rx(cue("ordinal.asks_equipment"))
+    asked: list[str] = []
+    for name in ("bluetooth", "car_play"):
+        m = phrases_rx(cue(f"features.{name}")).search(c)
+        if m and verbs.search(c[max(0, m.start() - 40) : m.start()]):
+            asked.append(name)
+    transmission_verbs = patterns_rx(cue("ordinal.asks_transmission"))
+    required = transmission(c)
+    for label in ("automatic", "manual"):
+        m = phrases_rx(cue(f"features.{label}")).search(c)
+        if m and transmission_verbs.search(c[max(0, m.start() - 40) : m.start()]) and not _negated(c, m.start()):
+            if required in (None, label):  # "¿es estándar? yo lo quiero automático": a requirement too
+                asked.append("transmission")
+            break
+    return asked
+
+
 def transmission_asked(raw: str, c: str) -> bool:
     """ "¿es automático o estándar?", "manual or auto?": a question about the transmission, not a requirement."""
     return "?" in raw and _either(c, _transmissions(c)[0])

@@ -145,11 +145,6 @@ def test_the_cheapest_then_a_visit_to_it_and_moving_it(talks: dict[str, list[dic
     assert [(r["status"], r["customer_name"]) for r in rows(data_dir, "visits", "cheapest")] == [("booked", "Mariana")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: graph/topics.py reads '¿qué es lo más económico que manejan?' as an unknown dealer question "
-    "too, so the list comes after 'Ese dato no lo tengo a la mano' (a second such question hands off to a person)",
-)
 def test_a_superlative_is_not_an_unknown_question(talks: dict[str, list[dict[str, Any]]]) -> None:
     assert phrase("unknown_question", "es") not in talks["cheapest"][0]["reply"]
 

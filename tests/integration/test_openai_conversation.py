@@ -104,11 +104,6 @@ def test_the_model_compares_two_models_side_by_side(graph: Any, stub: OpenAIStub
     assert str(crv["price"]) in reply_request(stub) and str(rav["price"]) in reply_request(stub)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: graph/planning.py plans a comparison only for cars already shown; 'compare' on the "
-    "first mention of two models lists them one after the other with no payments (offline the same)",
-)
 def test_a_first_message_asking_which_of_two_models_compares_them(graph: Any, stub: OpenAIStub) -> None:
     understood(stub, intent="search", brand_texts=["cr-v", "rav4"], compare=True)
     result = turn(graph, "cmp1", "cual me recomiendas, la cr-v o la rav4?")

@@ -50,7 +50,7 @@ def test_the_brief_runs_against_postgres(postgres_url: str, monkeypatch: pytest.
     run_turn(graph, "pg", "Do you have any Chebys under 300k?")
     turn = run_turn(graph, "pg", "How much is the monthly payment for the Onix over 4 years?")
     assert "$4,605.82" in turn.reply
-    visit = run_turn(graph, "pg", "quiero ir a verlo mañana a las 10")
+    visit = run_turn(graph, "pg", "quiero ir a verlo mañana a las 10, soy Ana López")
     booking = next(c for c in visit.tool_calls if c["name"] == "schedule_visit")
     assert booking["output"]["status"] == "booked"
     # Without DATABASE_URL the records live next to the inventory: migrated there, the booking stored there.

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 CHEBYS = "Do you have any Chebys under 300k?"
 PAYMENT = "How much is the monthly payment for the Onix over 4 years?"
-VISIT = "quiero ir a verlo mañana a las 10"
+VISIT = "quiero ir a verlo mañana a las 10, soy Ana López"  # the name: nothing is booked without one
 
 
 @pytest.fixture(scope="module")

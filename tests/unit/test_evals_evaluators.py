@@ -270,3 +270,12 @@ def test_judge_evaluators_score_with_a_scripted_model() -> None:
     assert (first["key"], first["score"]) == ("judge_correctness", 1.0)
     assert (second["key"], second["score"]) == ("judge_tone", 0.0) and second["comment"] == "call 2"
     assert judge.calls == 2
+
+
+def test_forbidden_facts_are_matched_as_words() -> None:
+    reference = {"turns": [ref(absent=["blue", "red", "% off"])]}
+    clean = facts(outputs={"turns": [turn("u", "Trae Bluetooth; con crédito reducido")]}, reference_outputs=reference)
+    assert clean["score"] == 1.0
+    for reply in ("It's blue.", "Red, I think", "10% off today"):
+        result = facts(outputs={"turns": [turn("u", reply)]}, reference_outputs=reference)
+        assert result["score"] == 0.0, reply
