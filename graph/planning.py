@@ -70,6 +70,11 @@ AND_THE = re.compile(
     r"^\W*(?:y|and|what\s+about|how\s+about|and\s+what\s+about)\s+(?:(?:el|la|los|las|the|un|una|a)\s+)?\w+(?:\s+\w+)?\W*$"
 )
 """A model alone after "and" ("¿y el Jetta?", "what about the Mazda 3?"): the last question, about that car."""
+SHORT_YEAR = re.compile(
+    r"\b(?:el|la|los|las|del|de|the|that|this|ese|esa)\s+(?:del\s+|de\s+)?'?([1-2]\d)\b(?!\s*(?:mil|k\b|%|km|meses|"
+    r"months|anos|years|de\s+[a-z]+|a\s+las|hrs|pm|am|:))"
+)
+"""A model year said in two digits ("el 18", "la del 19") about a list that has one."""
 FITS = re.compile(
     r"\b(?:entra|entraria|cabe|cabria|alcanza|alcanzaria|ajusta|ajustaria|queda\s+dentro|fits?|afford|"
     r"within\s+(?:my|the)\s+budget|in\s+(?:my|the)\s+budget|en\s+(?:mi|el)\s+presupuesto)\b"
@@ -107,6 +112,10 @@ class _Planner(SearchPlanning):
                 self.u = u = u.model_copy(update={"brand_texts": kept})
         self.shown: list[dict[str, Any]] = list(state.get("shown") or [])
         self.selected: dict[str, Any] | None = state.get("selected")
+        short_year = SHORT_YEAR.search(self.folded) if self.shown and u.min_year is None and not u.visit_when else None
+        if short_year and 2000 + int(short_year.group(1)) in {c.get("year") for c in self.shown}:
+            year = 2000 + int(short_year.group(1))  # "¿el 18 trae CarPlay?" about a list with a 2018
+            self.u = u = u.model_copy(update={"min_year": year, "max_year": year, "ordinal": None})
         if u.step and self.shown and u.ordinal is None:
             at = [i for i, c in enumerate(self.shown, 1) if same_car(c, self.selected)]
             position = (at[0] if at else 0) + u.step  # "¿y el siguiente?": the car after the one discussed

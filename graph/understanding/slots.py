@@ -147,8 +147,8 @@ def features(c: str) -> list[str]:
     return [
         name
         for name in ("bluetooth", "car_play")
-        if (m := phrases_rx(cue(f"features.{name}")).search(c)) and not _negated(c, m.start())
-    ]
+        if any(not _negated(c, m.start()) for m in phrases_rx(cue(f"features.{name}")).finditer(c))
+    ]  # "sin carplay no. ¿qué otro hay con carplay?": the last mention wants it
 
 
 def unsupported(c: str) -> list[str]:

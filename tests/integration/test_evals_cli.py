@@ -58,3 +58,25 @@ def test_a_broken_dataset_is_a_clear_usage_error(tmp_path: Path) -> None:
     bad.write_text('{"id": "x"}\n')
     done = kavak_eval("--dataset", str(bad), cwd=tmp_path)
     assert done.returncode == 2 and "bad.jsonl:1" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_unscripted_split_has_its_own_gate_and_the_brand_free_corpus(tmp_path: Path) -> None:
+    done = kavak_eval("--split", "unscripted", "--report-dir", "r", cwd=tmp_path)
+    [report_path] = sorted((tmp_path / "r").glob("eval-*.json"))
+    report = json.loads(report_path.read_text())
+    summary = report["summary"]
+    assert (
+        summary["conversations"] >= 200 and report["run"]["split"] == "unscripted" and report["run"]["threshold"] == 0.9
+    )
+    assert "brand-free corpus: 0 false car names" in done.stdout
+    assert done.returncode == (0 if report["gate"]["ok"] else 1), done.stdout[-2000:]
+    # The gate on messages written the way customers write: 90% of the conversations, no false car name.
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_the_holdout_split_is_measured_without_a_gate(tmp_path: Path) -> None:
+    done = kavak_eval("--split", "holdout", "--report-dir", "r", cwd=tmp_path)
+    [report_path] = sorted((tmp_path / "r").glob("eval-*.json"))
+    summary = json.loads(report_path.read_text())["summary"]
+    assert summary["conversations"] >= 40 and done.returncode == 0, done.stdout[-2000:]
+    assert f"pass rate {summary['passed']}/{summary['conversations']}" in done.stdout

@@ -253,3 +253,30 @@ def test_and_the_other_model_after_a_search_is_a_search(chat: Chat) -> None:
     turn = chat.say("y el jetta?")
     assert not calls(turn, "calculate_financing")
     assert [c["args"].get("model") for c in calls(turn, "search_inventory")] == ["Jetta"]
+
+
+def test_a_two_digit_year_points_at_the_listed_car_of_that_year(chat: Chat) -> None:
+    chat.say("tienen mazda3 hatch?")
+    turn = chat.say("el 18 trae carplay?")
+    assert not calls(turn, "search_inventory")
+    assert "Mazda 3 2018" in turn.reply and "no trae CarPlay" in turn.reply and "Bluetooth" in turn.reply
+
+
+def test_equipment_asked_about_a_model_lists_each_car_with_it(chat: Chat) -> None:
+    turn = chat.say("tienen spark? traen bluetooth?")
+    [search] = calls(turn, "search_inventory")
+    assert "bluetooth" not in search["args"] and search["args"]["model"] == "Spark"  # asked about, not a filter
+    lines = [line for line in turn.reply.splitlines() if "Spark" in line and "$" in line]
+    assert len(lines) == search["output"]["total"] == 2
+    assert all(("con Bluetooth" in line) != ("sin Bluetooth" in line) for line in lines)
+    [knowledge] = calls(turn, "search_knowledge")
+    assert knowledge["args"]["topic"] == "car-data"
+
+
+def test_equipment_nobody_listed_has_names_the_car_further_down(chat: Chat) -> None:
+    turn = chat.say("tienen mazda 3? traen carplay?")
+    [search] = calls(turn, "search_inventory")
+    equipped = [c for c in search["output"]["results"] if c["car_play"]]
+    assert equipped and f"${equipped[0]['price']:,}" in turn.reply and "Con CarPlay tengo además" in turn.reply
+    picked = chat.say(f"el {len(listed(turn))}")
+    assert f"${equipped[0]['price']:,}" in picked.reply

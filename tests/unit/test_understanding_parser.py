@@ -760,3 +760,19 @@ def test_step_to_the_next_car(text: str, step: int | None) -> None:
 def test_either_transmission_asked(text: str, asked: list[str], transmission: str | None) -> None:
     u = understand(text)
     assert u.asks_features == asked and u.transmission == transmission
+
+
+@pytest.mark.parametrize(
+    ("text", "features", "asked"),
+    [
+        ("nel sin carplay no. q otro hatch hay con carplay", ["car_play"], []),
+        ("no quiero carplay", [], []),
+        ("busco uno con bluetooth", ["bluetooth"], []),
+        ("el spark trae bluetooth?", [], ["bluetooth"]),
+        ("does the kicks have carplay?", [], ["car_play"]),
+        ("tienen sedan con carplay?", ["car_play"], []),
+    ],
+)
+def test_equipment_required_or_asked(text: str, features: list[str], asked: list[str]) -> None:
+    u = understand(text)
+    assert (u.features, u.asks_features) == (features, asked)
