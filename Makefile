@@ -84,6 +84,7 @@ bench: setup-dev wrk  ## turn latency (SQLite and Redis checkpointers) and searc
 	$(BIN)/python -m bench.webhook_load
 	$(BIN)/python -m bench.webhook_e2e
 	$(BIN)/python -m bench.leads
+	$(BIN)/python -m bench.knowledge_retrieval
 
 bench-faults: setup-dev  ## long fault runs (lost / doubled / recovery), turns per second, embedded memory over 20,000 messages
 	$(BIN)/python -m bench.faults
