@@ -12,6 +12,20 @@ from typing import Any
 
 from graph.context import Context
 from graph.plan_searches import OF_THOSE, STOCK_QUESTION, SearchPlanning
+from graph.plan_signals import (
+    AGREEMENT,
+    AND_THE,
+    APPROVAL,
+    FITS,
+    PAYMENT_ASK,
+    SAME_DOWN,
+    SHORT_YEAR,
+    THOSE_COUNTED,
+    handoff_reason,
+    has_other_slots,
+    has_slots,
+    looks_like_a_name,
+)
 from graph.references import attributes_of, has_all_wheel_drive, matches_attributes, resolve, same_car
 from graph.state import State, Step
 from graph.understanding import Understanding
@@ -29,28 +43,6 @@ STEP_ORDER: tuple[Step, ...] = (
     "visits",
     "handoff",
 )
-AGREEMENT = re.compile(r"^\W*(?:si|sip|simon|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|please)\W*$")
-ADVISOR_YES = re.compile(
-    r"^\W*(?:(?:pues|bueno|ah|oh|ok|okay|ya)\W+)?(?:si|sip|va|sale|ok|okay|dale|claro|por\s+favor|porfa|yes|yeah|sure|"
-    r"please)\b(?!.*\b(?:run|calcula|busca|show|muestra|cuanto|how\s+much|gracias|thanks|thank\s+you|\d+)\b)"
-)
-"""Saying yes to "¿le pido a un asesor…?" (not "ok, run the Mini at 36 months", which is a new request)."""
-NAME_ONLY = re.compile(r"^[^\W\d_]+(?:[\s'-][^\W\d_]+){0,4}\.?$")
-APPROVAL = re.compile(
-    r"\b(?:me\s+(?:aprueban|aprobaron|autorizan|autorizaron|van\s+a\s+aprobar|lo\s+aprueban|dan\s+el\s+credito|darian)|"
-    r"aprobad[oa]|(?:was|am)\s+i\s+approved|approve\s+me|get\s+approved|"
-    r"asegur\w+\s+(?:que\s+)?(?:me\s+)?aprueb\w*|(?:will|would|can)\s+(?:i|you)\s+(?:be\s+approved|approve)|"
-    r"guarantee\w*\s+(?:approval|me)|pre-?approv\w*)\b"
-)
-PAYMENT_ASK = re.compile(
-    r"\b(?:cuanto|cuanta|how\s+much|what\s+would|pagaria|saldria|quedaria|calcula\w*|calculate|"
-    r"(?:what|cual|de\s+cuanto)\W+(?:s\W+|is\W+|es\W+|seria\W+)?(?:the\W+|la\W+)?(?:monthly|mensualidad))\b"
-)
-"""A question that asks for an amount; "¿el seguro va incluido en la mensualidad?" asks about insurance instead."""
-MISUNDERSTOOD_LIMIT = 2
-SAME_DOWN = re.compile(
-    r"\b(?:(?:con\s+)?(?:ese|el\s+mismo|este)\s+enganche|(?:with\s+)?(?:that|the\s+same)\s+down(?:\s*payment)?)\b"
-)
 
 
 def plan_turn(
@@ -64,27 +56,6 @@ def plan_turn(
     """The turn's agenda, searches, selected car, pending question, notes and bookkeeping. `preferences` are the
     known ones refined by this turn (default: the state's); the state keeps the previous turn's."""
     return _Planner(u, text, state, context, terms, preferences).run()
-
-
-AND_THE = re.compile(
-    r"^\W*(?:y|and|what\s+about|how\s+about|and\s+what\s+about)\s+(?:(?:el|la|los|las|the|un|una|a)\s+)?\w+(?:\s+\w+)?\W*$"
-)
-"""A model alone after "and" ("¿y el Jetta?", "what about the Mazda 3?"): the last question, about that car."""
-SHORT_YEAR = re.compile(
-    r"\b(?:el|la|los|las|del|de|the|that|this|ese|esa)\s+(?:del\s+|de\s+)?'?([1-2]\d)\b(?!\s*(?:mil|k\b|%|km|meses|"
-    r"months|anos|years|de\s+[a-z]+|a\s+las|hrs|pm|am|:))"
-)
-"""A model year said in two digits ("el 18", "la del 19") about a list that has one."""
-FITS = re.compile(
-    r"\b(?:entra|entraria|cabe|cabria|alcanza|alcanzaria|ajusta|ajustaria|queda\s+dentro|fits?|afford|"
-    r"within\s+(?:my|the)\s+budget|in\s+(?:my|the)\s+budget|en\s+(?:mi|el)\s+presupuesto)\b"
-)
-"""Whether a car fits the monthly budget the customer gave ("¿el Corolla entra?", "does the Jetta fit?")."""
-THOSE_COUNTED = re.compile(
-    r"\b(?:(?:de\s+)?(?:esos|esas|estos|estas|los|las)\s+(dos|tres|[23])|(?:of\s+)?(?:those|these|the)\s+(two|three|[23])"
-    r"|(ambos|ambas|both))\b"
-)
-"""The cars "de esos dos" points at: a few of the list, not all of it."""
 
 
 class _Planner(SearchPlanning):
@@ -128,8 +99,8 @@ class _Planner(SearchPlanning):
         if (
             state.get("pending") in ("visit_name", "visit_lookup")
             and u.customer_name is None
-            and not (_has_slots(u) or u.visit_when)
-            and (_looks_like_a_name(text))
+            and not (has_slots(u) or u.visit_when)
+            and (looks_like_a_name(text))
         ):
             name = text.strip().rstrip(".")
             self.u = u = u.model_copy(update={"customer_name": name.title() if name.islower() else name})
@@ -233,7 +204,7 @@ class _Planner(SearchPlanning):
         if names_one and FITS.search(self.folded) and self.state.get("affordability") and u.max_price is None:
             return "finance"  # "¿el Corolla entra?" after "5 mil al mes con 50 de enganche": its payment, those terms
         last_priced = (self.state.get("plan") or {}).get("intent") == "finance" and self.state.get("financing")
-        if last_priced and AND_THE.match(self.folded) and len(u.brand_texts) == 1 and not _has_other_slots(u):
+        if last_priced and AND_THE.match(self.folded) and len(u.brand_texts) == 1 and not has_other_slots(u):
             return "finance"  # "¿y el Jetta?" right after the Corolla's payment: the Jetta's, same terms
         if pending in (None, "advisor") or u.intent in ("finance", "schedule", "visit_change"):
             return self._question_only(u.intent)
@@ -415,7 +386,7 @@ class _Planner(SearchPlanning):
             self.intent in ("greeting", "thanks")
             or u.visit_when
             or u.customer_name
-            or _has_slots(u)
+            or has_slots(u)
             or "unknown" in u.topics
             or self.plan.get("from_list") is not None
             or self.plan.get("ask_type")
@@ -428,58 +399,3 @@ class _Planner(SearchPlanning):
         self.out["unknown_question"] = "unknown" in u.topics or bool(self.out.get("unknown_question"))
         if "unknown" in u.topics and not reason:
             self.out["pending"] = "advisor"
-
-    # ------------------------------------------------------------------------------------------ searches
-
-
-def handoff_reason(u: Understanding, text: str, state: State, topics: list[str], misunderstood: int) -> str | None:
-    """Why this turn goes to a person, if it does: asked for one, a complaint, twice not understood, an unknown
-    question the customer insists on, or a credit decision."""
-    if u.wants_human:
-        return "customer_request"
-    if u.complaint:
-        return "complaint"
-    if misunderstood >= MISUNDERSTOOD_LIMIT:
-        return "not_understood"
-    credit_words = re.search(r"\b(?:credito|financ\w*|loan|solicitud|application|buro|approve)\b", fold(text))
-    if APPROVAL.search(fold(text)) and ("credit-history" in topics or credit_words or state.get("financing")):
-        return "credit_decision"
-    says_yes = state.get("pending") == "advisor" and bool(ADVISOR_YES.search(fold(text)))
-    says_yes = says_yes and not (u.visit_when or _has_slots(u))  # "ok, ¿la puedo ver mañana a las 11?": a new request
-    insists = "unknown" in u.topics or says_yes
-    if state.get("unknown_question") and insists:
-        return "unknown_question"
-    return None
-
-
-def _looks_like_a_name(text: str) -> bool:
-    """ "Rogelio Castañeda" answering "¿a nombre de quién?": a few words, none of them an everyday word of a
-    message ("ok gracias", "luego te digo") unless it is a known first name."""
-    from graph.understanding.slots import first_names
-    from tools.text import is_message_word
-
-    raw = text.strip().rstrip(".")
-    return bool(NAME_ONLY.match(raw)) and not any(
-        is_message_word(w) and w not in first_names() for w in fold(raw).split()
-    )
-
-
-def _has_slots(u: Understanding) -> bool:
-    values = (
-        u.max_price,
-        u.min_price,
-        u.body_type,
-        u.min_year,
-        u.max_km,
-        u.term_months,
-        u.down_payment,
-        u.down_payment_pct,
-        u.monthly_payment,
-        u.ordinal,
-    )
-    return any(v is not None for v in values) or bool(u.brand_texts or u.refers_back or u.rejected)
-
-
-def _has_other_slots(u: Understanding) -> bool:
-    """Slots besides the car named: a new search or question rather than "¿y el Jetta?"."""
-    return _has_slots(u.model_copy(update={"brand_texts": []})) or bool(u.topics or u.visit_when or u.sort)
