@@ -307,7 +307,8 @@ def formal(c: str) -> bool:
     if phrases_rx(cue("register.formal")).search(c):
         return True
     opening = phrases_rx(cue("register.formal_opening"), prefix=r"^\W*").search(c)
-    return bool(opening) and not phrases_rx(cue("register.informal")).search(c)
+    polite = phrases_rx(cue("register.formal_soft")).search(c)
+    return bool(opening or polite) and not phrases_rx(cue("register.informal")).search(c)
 
 
 def minimum_down(c: str) -> bool:

@@ -33,6 +33,10 @@ ENGLISH = re.compile(r"\b(?:i have|options|monthly|visit|done|nice to meet|the|f
         ("Buenas tardes, tienes algo barato?", False),  # a formal opening, then "tú"
         ("oye q onda tienes trocas?", False),
         ("¿ustedes tienen autos automáticos?", False),  # "ustedes" is plain "you all" in Mexico
+        ("Quisiera conocer el precio del Jetta", True),
+        ("¿Tiene algún sedán de hasta 300 mil?", True),
+        ("Me interesaría una camioneta para la familia", True),
+        ("quisiera ver el jetta, lo tienes?", False),  # polite, but "tú"
     ],
 )
 def test_usted_is_recognised(text: str, formal: bool) -> None:
