@@ -21,6 +21,8 @@ from graph.resources import get_chat_model
 from graph.state import TURN_DEFAULTS, State
 from graph.topics import detect_topics
 from graph.understanding import Understanding, understand_offline
+from graph.understanding.language import language_markers
+from tools.text import fold
 from tools.toolkit import Toolkit
 
 log = logging.getLogger(__name__)
@@ -84,4 +86,6 @@ def _language(understanding: Understanding, text: str, state: State) -> str:
     """The customer's language; very short messages keep the conversation's."""
     if len(re.findall(r"\w+", text)) < LANGUAGE_MIN_WORDS and state.get("language"):
         return state["language"]
+    if state.get("language") and not language_markers(fold(text)):
+        return state["language"]  # "Dana Whitfield-Osei", "Hyundai Creta 2021": no word of either language
     return understanding.language

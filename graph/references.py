@@ -51,6 +51,14 @@ def mentions_model(mention: str, car: Mapping[str, Any]) -> bool:
     return written == make or (len(written) >= 3 and make.startswith(written))
 
 
+def names_exactly(mention: str, car: Mapping[str, Any]) -> bool:
+    """Whether the mention is the car's model or one of its words whole ("CLA" → "Clase CLA", not "Clase A")."""
+    written = compact(re.sub(r"^\W*(?:el|la|los|las|the|un|una|a)\s+", "", fold(mention)))
+    model = str(car.get("model", ""))
+    words = {compact(w) for w in re.split(r"[\s-]+", fold(model)) if w}
+    return bool(written) and (written == compact(model) or written in words or written.endswith(compact(model)))
+
+
 def matches_attributes(car: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
     """Whether a car has every attribute the customer gave (year bounds, mileage, body, transmission)."""
     if wanted.get("min_year") is not None and car.get("year", 0) < wanted["min_year"]:
@@ -124,6 +132,8 @@ def resolve(
     attributes = attributes_of(understanding)
     if mentions:
         named = [c for c in pool if any(mentions_model(m, c) for m in mentions[:1])]
+        exact = [c for c in named if names_exactly(mentions[0], c)]
+        named = exact if exact and len(exact) < len(named) else named  # "the CLA" of a Clase A and a Clase CLA
         discussed = selected is not None and any(same_car(c, selected) for c in named)
         if len(named) > 1 and not attributes and not understanding.get("sort") and discussed:
             return Resolution(car=selected, from_list=True)  # "me quedo con el Aveo": the Aveo just discussed

@@ -253,13 +253,21 @@ def car_part(state: State, reply: Reply, say: Writer) -> None:
 def _feature_answers(car: dict[str, Any], asked: list[str], understanding: dict[str, Any], say: Writer) -> list[str]:
     """What the car's record says about the equipment asked ("¿trae CarPlay?", "is it automatic?", "¿es 4x4?")."""
     said: list[str] = []
-    for feature in dict.fromkeys(asked):
-        if feature in ("bluetooth", "car_play"):
-            key = "feature_yes" if car.get(feature) else "feature_no"
-            said.append(say(key, car=title(car), feature=FEATURE_NAMES[say.language][feature]))
-            other = "bluetooth" if feature == "car_play" else "car_play"
-            if not car.get(feature) and car.get(other) and other not in asked:
-                said.append(say("feature_instead", feature=FEATURE_NAMES[say.language][other]))
+    equipment = [f for f in dict.fromkeys(asked) if f in ("bluetooth", "car_play")]
+    names = FEATURE_NAMES[say.language]
+    has = [names[f] for f in equipment if car.get(f)]
+    lacks = [names[f] for f in equipment if not car.get(f)]
+    if has and lacks:  # "Sí, el Mazda 3 2018 trae Bluetooth, pero no CarPlay."
+        said.append(
+            say("feature_but_not", car=title(car), feature=join(has, say.language), missing=join(lacks, say.language))
+        )
+    elif has:  # "Sí, el CLA trae CarPlay y Bluetooth."
+        said.append(say("feature_yes", car=title(car), feature=join(has, say.language)))
+    elif lacks:  # "El Spark no trae CarPlay ni Bluetooth."
+        said.append(say("feature_no", car=title(car), feature=(" or " if say.language == "en" else " ni ").join(lacks)))
+        other = [names[f] for f in ("car_play", "bluetooth") if f not in equipment and car.get(f)]
+        if other:
+            said.append(say("feature_instead", feature=join(other, say.language)))
     if "awd" in asked:
         key = "awd_yes" if has_all_wheel_drive(car) else "awd_unknown"
         said.append(say(key, car=title(car), version=car.get("version", "").strip()))

@@ -95,6 +95,9 @@ def _car_context(tokens: list[tuple[str, int, int]], first: int, last: int, lang
         return True  # "mi march es 2016, ¿me lo toman a cuenta?": the customer's own car
     if prev in verbs:
         return True
+    after = [w for w, _, _ in tokens[last : last + 2]]
+    if prev in articles and len(after) == 2 and after[0] in ("mas", "menos"):
+        return after[1] in word_set("car_context.superlative_after")  # "el mercedes más nuevo"
     return prev in articles and len(before) >= 2 and before[-2] in verbs
 
 

@@ -32,6 +32,12 @@ def _stopwords() -> tuple[frozenset[str], frozenset[str]]:
     return es, en
 
 
+def language_markers(folded: str) -> int:
+    """How many words of the message belong to either language's function words."""
+    es, en = _stopwords()
+    return sum(1 for w in WORD_RX.findall(folded) if w in es or w in en)
+
+
 def detect_language(folded: str) -> Language:
     """'en' when English function words outnumber Spanish ones, else 'es'."""
     es, en = _stopwords()

@@ -95,6 +95,10 @@ def _either(c: str, found: list[tuple[re.Match[str], str]]) -> bool:
     return re.fullmatch(r"\W*(?:o|u|or|ni|y|and)\W*", c[first.end() : last.start()]) is not None
 
 
+JOINED = r"\W*(?:and|y|e|o|or|ni|,)\W*"
+"""Two things asked together: "CarPlay y Bluetooth", "CarPlay or Android Auto"."""
+
+
 def equipment_asked(raw: str, c: str) -> list[str]:
     """ "¿trae CarPlay?", "does the Kicks have Bluetooth?", "¿el 2021 es automático?": the equipment asked about
     (bluetooth, car_play, transmission), not required."""
@@ -102,10 +106,12 @@ def equipment_asked(raw: str, c: str) -> list[str]:
         return []
     verbs = patterns_rx(cue("ordinal.asks_equipment"))
     asked: list[str] = []
-    for name in ("bluetooth", "car_play"):
-        m = phrases_rx(cue(f"features.{name}")).search(c)
-        if m and verbs.search(c[max(0, m.start() - 40) : m.start()]):
-            asked.append(name)
+    found = {name: phrases_rx(cue(f"features.{name}")).search(c) for name in ("bluetooth", "car_play")}
+    spans = sorted((m.start(), m.end(), name) for name, m in found.items() if m)
+    for i, (start, _end, name) in enumerate(spans):
+        joined = i > 0 and spans[i - 1][2] in asked and re.fullmatch(JOINED, c[spans[i - 1][1] : start])
+        if joined or verbs.search(c[max(0, start - 40) : start]):
+            asked.append(name)  # "does it have CarPlay and Bluetooth?": both asked
     transmission_verbs = patterns_rx(cue("ordinal.asks_transmission"))
     required = transmission(c)
     for label in ("automatic", "manual"):
@@ -156,8 +162,15 @@ def unsupported(c: str) -> list[str]:
     return [name for name, phrases in cue("features.unsupported").items() if phrases_rx(phrases).search(c)]
 
 
+def _without_year_bounds(c: str) -> str:
+    """The message without "2018 or newer", "2015 y más nuevos": a year bound, not a superlative."""
+    bounds = phrases_rx(list(cue("year.min_after")) + list(cue("year.max_after")), prefix="")
+    return re.sub(rf"\b(?:19|20)\d{{2}}\s*{bounds.pattern}", " ", c)
+
+
 def sort_order(c: str) -> str | None:
     """A superlative: the cheapest, the most expensive, the newest, the lowest mileage."""
+    c = _without_year_bounds(c)
     found = [(m.start(), name) for name, phrases in cue("sort").items() if (m := phrases_rx(phrases).search(c))]
     return min(found)[1] if found else None
 
@@ -169,6 +182,7 @@ PLURAL_SUPERLATIVE = re.compile(
 
 def sort_plural(c: str) -> bool:
     """ "las más económicas", "the cheapest cars": a list in that order, not the one car at the top."""
+    c = _without_year_bounds(c)
     found = [m for phrases in cue("sort").values() if (m := phrases_rx(phrases).search(c))]
     if not found:
         return False

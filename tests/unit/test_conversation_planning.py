@@ -280,3 +280,25 @@ def test_equipment_nobody_listed_has_names_the_car_further_down(chat: Chat) -> N
     assert equipped and f"${equipped[0]['price']:,}" in turn.reply and "Con CarPlay tengo además" in turn.reply
     picked = chat.say(f"el {len(listed(turn))}")
     assert f"${equipped[0]['price']:,}" in picked.reply
+
+
+def test_a_model_word_named_whole_picks_that_model_over_its_prefix(chat: Chat) -> None:
+    newest = chat.say("what's the newest mercedes you have?")
+    [search] = calls(newest, "search_inventory")
+    assert search["args"]["make"] == "Mercedes-Benz" and newest.reply.count("Clase A") >= 1
+    turn = chat.say("the CLA, does it have CarPlay?")  # "Clase A 2020" was in focus; the CLA is another car
+    assert "Clase CLA 2019" in turn.reply and "Clase A 20" not in turn.reply, turn.reply
+
+
+def test_equipment_asked_together_is_answered_in_one_sentence(chat: Chat) -> None:
+    [search] = calls(chat.say("tienen mazda3 hatch?"), "search_inventory")
+    [car] = [c for c in search["output"]["results"] if c["year"] == 2018]
+    turn = chat.say("el 18 trae carplay y bluetooth?")
+    has = [name for key, name in (("car_play", "CarPlay"), ("bluetooth", "Bluetooth")) if car[key]]
+    lacks = [name for key, name in (("car_play", "CarPlay"), ("bluetooth", "Bluetooth")) if not car[key]]
+    expected = {  # what the record says, in one sentence
+        (2, 0): "Sí, el Mazda 3 2018 trae CarPlay y Bluetooth.",
+        (1, 1): f"Sí, el Mazda 3 2018 trae {''.join(has)}, pero no {''.join(lacks)}.",
+        (0, 2): "El Mazda 3 2018 no trae CarPlay ni Bluetooth.",
+    }[(len(has), len(lacks))]
+    assert expected in turn.reply and turn.reply.count("Mazda 3 2018") == 1, turn.reply

@@ -231,3 +231,19 @@ def test_around_budgets_are_kept_as_said_with_no_invented_floor(text: str, amoun
 def test_impossible_values_are_rejected_and_named_not_used(text: str, rejected: str) -> None:
     u = check(text, {})
     assert u.rejected == [rejected]
+
+
+@pytest.mark.parametrize(
+    ("text", "sort"),
+    [
+        ("Any Mercedes from 2018 or newer?", None),  # a year bound, not "the newest"
+        ("algo 2017 o más nuevo", None),
+        ("2019 and newer under 300k", None),
+        ("del 2018 o más nuevo, el más barato", "price_asc"),
+        ("which is newer, the jetta or the vento?", "year_desc"),
+        ("el más nuevo que tengas", "year_desc"),
+    ],
+)
+def test_a_year_bound_is_not_a_superlative(text: str, sort: str | None) -> None:
+    u = read(text)
+    assert u.sort == sort and (sort is not None or u.min_year is not None), text

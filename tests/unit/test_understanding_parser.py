@@ -771,6 +771,9 @@ def test_either_transmission_asked(text: str, asked: list[str], transmission: st
         ("el spark trae bluetooth?", [], ["bluetooth"]),
         ("does the kicks have carplay?", [], ["car_play"]),
         ("tienen sedan con carplay?", ["car_play"], []),
+        ("el 18 trae carplay y bluetooth?", [], ["car_play", "bluetooth"]),
+        ("does it have carplay or bluetooth?", [], ["car_play", "bluetooth"]),
+        ("trae carplay? y quiero uno con bluetooth", ["bluetooth"], ["car_play"]),
     ],
 )
 def test_equipment_required_or_asked(text: str, features: list[str], asked: list[str]) -> None:

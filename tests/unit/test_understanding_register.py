@@ -121,6 +121,13 @@ def test_each_reply_is_in_the_language_of_its_message(agent) -> None:
     assert SPANISH.search(fold(short)), short
 
 
+def test_a_bare_name_keeps_the_conversations_language(agent) -> None:
+    run_turn(agent, "bare-name", "how much is the onix?", CONTEXT)
+    run_turn(agent, "bare-name", "can I see it saturday at 11?", CONTEXT)
+    named = run_turn(agent, "bare-name", "Dana Whitfield-Osei", CONTEXT)  # no word of either language
+    assert "Saturday, November 28, 11:00" in named.reply and "sábado" not in named.reply, named.reply
+
+
 def test_a_name_given_in_english_is_answered_in_english(agent) -> None:
     run_turn(agent, "en-name", "how much is the onix?", CONTEXT)
     asked = run_turn(agent, "en-name", "can I see it saturday at 11?", CONTEXT)
