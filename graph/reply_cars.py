@@ -153,6 +153,12 @@ def visit_part(state: State, reply: Reply, say: Writer) -> None:
         reply.question = visit_closed_text(state, say, when_text(visit.get("when_iso"), say.language))
     elif visit.get("missing"):
         reply.question = say("q_day") if visit["missing"] == "day" else say("q_hour", day=say("q_day"))
+    elif "already passed" in str(visit.get("error")):  # "el miércoles" said on a Wednesday after the hour
+        reply.sections.append(say("visit_past"))
+        reply.question = say("q_day")
+    elif visit.get("error") and action in ("reschedule", "cancel", "rename"):
+        reply.sections.append(say("visit_not_changed"))
+        reply.question = say("q_day")
     elif visit.get("error"):
         reply.sections.append(say("visit_error"))
         reply.question = say("q_no_results")

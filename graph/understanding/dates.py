@@ -91,7 +91,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"\b(?:(?:como|tipo|a\s+eso\s+de|around|about)\s+)?(?:(?:a\s+las?|at|para\s+las?|de\s+las?|"
             rf"(?:make|move|change|switch|push)\s+it\s+(?:to\s+)?(?:at\s+)?)\s*{clock}|"
             r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|hrs)\b|\d{1,2}:\d{2}|"
-            r"(?:like|around|about|tipo|como|eso\s+de)\s+\d{1,2}(?:[:.]\d{2})?\b(?!\s*(?:mil|k|%|km|anos|meses|pesos|years|months)))"
+            r"(?:like|around|about|say|tipo|como|eso\s+de)\s+\d{1,2}(?:[:.]\d{2})?\b(?!\s*(?:mil|k|%|km|anos|meses|pesos|years|months))|"
+            r"\d{1,2}(?:[:.]\d{2})?\s*-?ish\b)"
         ),
         "part": re.compile(
             r"\b(?:(?:en|por|de)\s+la\s+(?:manana|tarde|noche)|in\s+the\s+(?:morning|afternoon|evening)|"
@@ -103,7 +104,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 
 
 GAP = re.compile(
-    r"^[\s,.?!]*(?:\d{1,2}\s+)?(?:(?:y|o|or|and|a|at|,|like|tipo|como|como\s+a\s+eso(?:\s+de)?|a\s+eso(?:\s+de)?)\s+)?[\s,]*$"
+    r"^[\s,.?!]*(?:(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+)?(?:(?:y|o|or|and|a|at|,|like|tipo|como|como\s+a\s+eso(?:\s+de)?|a\s+eso(?:\s+de)?)\s+)?[\s,]*$"
 )
 """What may separate the parts of one visit time ("el martes 1 a las 9:30", "mañana, como a las 4")."""
 
@@ -113,18 +114,29 @@ def visit_span(raw: str, folded: str) -> str | None:
     sábado a las 11"), the most complete one, the last on a tie."""
     p = _patterns()
     keys = ("day", "date", "clock", "part", "same")
+    days = {(m.start(), m.end()) for key in ("day", "date") for m in p[key].finditer(folded)}
     spans = sorted((m.start(), m.end()) for key in keys for m in p[key].finditer(folded))
     if not spans:
         return None
     clusters: list[list[tuple[int, int]]] = [[spans[0]]]
     for s, e in spans[1:]:
         last_end = max(end for _, end in clusters[-1])
-        if s <= last_end or GAP.match(folded[last_end:s]):
+        gap = folded[last_end:s]
+        # "el miércoles 2 a la misma hora? el martes tengo junta": a new sentence naming another day is another time
+        new_sentence = re.search(r"[.?!]", gap) and (s, e) in days and any(span in days for span in clusters[-1])
+        if s <= last_end or (GAP.match(gap) and not new_sentence):
             clusters[-1].append((s, e))
         else:
             clusters.append([(s, e)])
     best = max(reversed(clusters), key=len)  # the most parts; max() keeps the first of equals: the last said
+    clocks = {(m.start(), m.end()) for m in p["clock"].finditer(folded)}
     start, end = best[0][0], max(e for _, e in best)
+    for has, lacks in ((clocks, days), (days, clocks)):  # "mañana tempranito puedo, tipo 9": one day, one hour
+        if any(span in has for span in best) and not any(span in lacks for span in best):
+            others = [c for c in clusters if c is not best and any(span in lacks for span in c)]
+            if len(others) == 1 and not any(span in has for span in others[0]):
+                start, end = min(start, others[0][0][0]), max(end, max(e for _, e in others[0]))
+                break
     return raw[start:end].strip(" ,") or None
 
 
@@ -172,12 +184,36 @@ def _day(text: str, now: datetime) -> date | None:
     weekday = re.search(r"\b(" + "|".join(sorted(cal["weekdays"], key=len, reverse=True)) + r")s?\b", text)
     if weekday:
         target = cal["weekdays"][weekday.group(1)]
+        numbered = _numbered_weekday(text[weekday.end() :], target, today)
+        if numbered:
+            return numbered  # "el miércoles 2": the coming 2nd that is a Wednesday
         ahead = (target - today.weekday()) % 7
         if re.search(r"\b(?:next|proximo|que\s+viene)\b", text) and ahead == 0:
             ahead = 7
         return today + timedelta(days=ahead)
     if re.search(r"\b(?:fin\s+de\s+semana|finde|weekend)\b", text):
         return today + timedelta(days=(5 - today.weekday()) % 7)
+    return None
+
+
+def _numbered_weekday(after: str, weekday: int, today: date) -> date | None:
+    """The date of "miércoles 2" / "Tuesday the 1st": the next day of that number falling on that weekday (within
+    two months); otherwise the number is no date ("el sábado 11" may be 11:00)."""
+    match = re.match(
+        r"\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b(?!\s*(?::|\.\d|am|pm|hrs?|horas|y\s+media|y\s+cuarto))", after
+    )
+    if not match:
+        return None
+    number = int(match.group(1))
+    year, month = today.year, today.month
+    for _ in range(3):
+        try:
+            found = date(year, month, number)
+        except ValueError:
+            found = None
+        if found and found >= today and found.weekday() == weekday:
+            return found
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return None
 
 

@@ -60,6 +60,15 @@ WHEN = [
     ("December 2nd at 10am", date(2026, 12, 2), time(10, 0)),
     ("tomorrow around 4", date(2026, 11, 26), time(16, 0)),
     ("the day after tomorrow at 2pm", date(2026, 11, 27), time(14, 0)),
+    ("el miercoles 2 a las 9:30", date(2026, 12, 2), time(9, 30)),  # a weekday and its number: that date
+    ("martes 1 a las 10", date(2026, 12, 1), time(10, 0)),
+    ("friday the 4th at 3pm", date(2026, 12, 4), time(15, 0)),
+    ("el sabado 5 pm", date(2026, 11, 28), time(17, 0)),  # a number that is the hour, not the date
+    ("el jueves 3 a las 11", date(2026, 12, 3), time(11, 0)),
+    ("va, mañana tempranito puedo, tipo 9. ponlo a nombre de Brandon Salas", date(2026, 11, 26), time(9, 0)),
+    ("a las 4 estaria bien. el viernes me queda", date(2026, 11, 27), time(16, 0)),  # the day and the hour apart
+    ("Can I book to see the Volvo S60 on Monday morning, say 10?", date(2026, 11, 30), time(10, 0)),
+    ("thursday, 2ish?", date(2026, 11, 26), time(14, 0)),
 ]
 
 
@@ -87,6 +96,14 @@ def test_a_day_without_an_hour_is_incomplete(text: str, day: date, part: str | N
     moment = resolve(fold(visit_span(text, fold(text)) or ""), NOW)
     assert moment.day == day and moment.hour is None and not moment.complete
     assert moment.part == part
+
+
+def test_another_day_in_the_next_sentence_is_not_part_of_the_time() -> None:
+    text = "oye y si mejor el miercoles 2 a la misma hora? el martes tengo junta"
+    span = visit_span(text, fold(text))
+    assert span == "el miercoles 2 a la misma hora"
+    moment = resolve(fold(span), NOW)
+    assert moment.day == date(2026, 12, 2) and moment.same_time
 
 
 def test_same_time_keeps_the_booked_hour() -> None:
