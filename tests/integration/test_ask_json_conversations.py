@@ -179,9 +179,6 @@ def test_usted_is_answered_with_usted_and_the_knowledge_fact(
     assert turn["reply"].endswith("¿Qué auto busca para mostrarle opciones?")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="product bug: a name introduced with 'le escribe ...' is not read (no greeting by name)"
-)
 def test_a_full_name_is_kept_whole(talks: dict[str, list[dict[str, Any]]]) -> None:
     assert "María Fernanda López Ortega" in talks["usted"][0]["reply"]
 

@@ -538,6 +538,12 @@ NAMES = [
     ("I'm looking for a truck", None),
     ("I'm Interested in the Civic", None),
     ("Hola soy Mexicano", None),
+    ("la quiero ver el viernes a las 4, ponle Rogelio Treviño", "Rogelio Treviño"),
+    ("Buenas tardes. Le escribe el licenciado Arturo Méndez Olvera. Tengo un Jetta 2015", "Arturo Méndez Olvera"),
+    ("habla la doctora Ana Ruiz", "Ana Ruiz"),
+    ("put me down as Tom Reilly", "Tom Reilly"),
+    ("ponle mas enganche", None),
+    ("te escribe mi hermano", None),
 ]
 
 
@@ -622,6 +628,7 @@ def test_injection(text: str, flag: bool) -> None:
         ("¿Me lo dejan en 200 mil?", 200000),
         ("me lo deja en 250 si pago de contado?", 250000),
         ("would you take 300k for it?", 300000),
+        ("¿Me lo dejaría en 390 mil si cerramos esta misma semana?", 390000),
     ],
 )
 def test_haggling_is_not_an_attack(text: str, budget: int) -> None:
@@ -779,3 +786,14 @@ def test_either_transmission_asked(text: str, asked: list[str], transmission: st
 def test_equipment_required_or_asked(text: str, features: list[str], asked: list[str]) -> None:
     u = understand(text)
     assert (u.features, u.asks_features) == (features, asked)
+
+
+@pytest.mark.parametrize("text", ["That's steep. Knock 50 grand off and you've got yourself a deal", "knock 20k off?"])
+def test_asking_for_money_off_is_haggling(text: str) -> None:
+    u = understand(text)
+    assert u.haggle and not u.injection and u.max_price is None
+
+
+def test_a_past_tense_verb_is_no_typo_of_a_cue_word() -> None:
+    u = understand("compre un carro con ustedes hace 2 semanas")  # "compré", not "compara"
+    assert not u.compare
