@@ -28,6 +28,22 @@ PAYMENT_ASK = re.compile(
 )
 """A question that asks for an amount; "¿el seguro va incluido en la mensualidad?" asks about insurance instead."""
 MISUNDERSTOOD_LIMIT = 2
+BARE_AMOUNT = re.compile(
+    r"^\W*(?:y\s+)?(?:con|dando|doy|le\s+doy|pongo|with|of|de)?\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)\s*"
+    r"(mil|k|lucas|varos|thousand)?\s*(?:pesos)?\W*$"
+)
+"""Only an amount ("con 100", "80 mil", "$50,000"): answering "¿con cuánto de enganche?"."""
+
+
+def bare_amount(folded: str) -> int | None:
+    """The amount of a message that is only an amount; hundreds or less mean thousands ("con 100" = $100,000)."""
+    match = BARE_AMOUNT.match(folded)
+    if not match:
+        return None
+    value = int(match.group(1).replace(",", ""))
+    return value * 1000 if match.group(2) or value < 1000 else value
+
+
 SAME_DOWN = re.compile(
     r"\b(?:(?:con\s+)?(?:ese|el\s+mismo|este)\s+enganche|(?:with\s+)?(?:that|the\s+same)\s+down(?:\s*payment)?)\b"
 )
@@ -57,10 +73,10 @@ THOSE_COUNTED = re.compile(
 def handoff_reason(u: Understanding, text: str, state: State, topics: list[str], misunderstood: int) -> str | None:
     """Why this turn goes to a person, if it does: asked for one, a complaint, twice not understood, an unknown
     question the customer insists on, or a credit decision."""
+    if u.complaint:
+        return "complaint"  # "esto es una burla, quiero que alguien me resuelva": an apology, then the person
     if u.wants_human:
         return "customer_request"
-    if u.complaint:
-        return "complaint"
     if misunderstood >= MISUNDERSTOOD_LIMIT:
         return "not_understood"
     credit_words = re.search(r"\b(?:credito|financ\w*|loan|solicitud|application|buro|approve)\b", fold(text))

@@ -19,8 +19,10 @@ MAX_TOPICS = 2
 SHORT_MESSAGE = 7
 """Words of a message short enough that one keyword makes it a question about that topic ("q papeles ocupo")."""
 QUESTION = re.compile(
-    r"\?|^\s*(?:que|como|cuando|donde|cual|cuales|cuanto|cuanta|cuantos|por que|se puede|puedo|hay|tienen|aceptan|"
+    r"\?|(?:^|[.!;]\s)\W*(?:(?:y|ok|oye|va|bueno|and|also|so|ok\s+y)\W+)?(?:que|como|cuando|donde|cual|cuales|cuanto|cuanta|"
+    r"cuantos|por que|se puede|puedo|hay|tienen|tiene|trae|traen|incluye|incluyen|aceptan|"
     r"manejan|hacen|dan|venden|what|how|when|where|which|can|do|does|is|are|will|would)\b|"
+    r"\bo\s+(?:como|que|cual|no|nel)\W*$|\b(?:verdad|cierto|right)\W*$|"
     r"\b(?:quisiera saber|quiero saber|me (?:puede|podria|puedes|podrias) (?:decir|confirmar|explicar)|"
     r"(?:me )?(?:gustaria|interesa) saber|saber si|i'?d like to know|i would like to know|i wonder|wondering|"
     r"could you (?:tell|confirm)|can you (?:tell|confirm)|do you know|como le hago|como hago|como puedo|"

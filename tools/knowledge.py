@@ -252,25 +252,31 @@ class KnowledgeBase:
         return tuple(dict.fromkeys(names))
 
     def branches_in(self, text: str) -> tuple[list[Branch], str | None]:
-        """Branches in a city or area the text names ("Guadalajara", "santa fe"), and that place as written."""
+        """Branches in a city or area the text names ("Guadalajara", "santa fe"), and that place as written; of
+        several places, the one named first ("¿hay en qro o tengo que ir a cdmx?" asks about Querétaro)."""
         folded = f" {' '.join(re.findall(r'[a-z0-9]+', fold(text)))} "
+        found: list[tuple[int, int, list[Branch], str]] = []
+
+        def look(name: str, tier: int, branches: list[Branch], said: str) -> None:
+            key = " ".join(re.findall(r"[a-z0-9]+", fold(name)))
+            at = folded.find(f" {key} ") if key else -1
+            if at >= 0:
+                found.append((at, tier, branches, said))
+
         for branch in self.branches:
             for name in (branch.name, *branch.aliases):
-                if f" {' '.join(re.findall(r'[a-z0-9]+', fold(name)))} " in folded:
-                    return [branch], name
-        for branch in self.branches:
+                look(name, 0, [branch], name)
             for place in (branch.city, branch.region):
-                key = " ".join(re.findall(r"[a-z0-9]+", fold(place)))
-                if key and f" {key} " in folded:
-                    return [b for b in self.branches if b.city == branch.city or b.region == place], place
+                look(place, 1, [b for b in self.branches if b.city == branch.city or b.region == place], place)
         for region, names in self.place_aliases.items():
             for name in names:
-                if f" {' '.join(re.findall(r'[a-z0-9]+', fold(name)))} " in folded:
-                    return [b for b in self.branches if b.region == region or b.city == region], region
+                look(name, 2, [b for b in self.branches if b.region == region or b.city == region], region)
         for city in self.cities:  # a city we know has no branch
-            if f" {' '.join(re.findall(r'[a-z0-9]+', fold(city)))} " in folded:
-                return [], city
-        return [], None
+            look(city, 3, [], city)
+        if not found:
+            return [], None
+        _at, _tier, branches, said = min(found, key=lambda f: (f[0], f[1]))
+        return branches, said
 
 
 def _inflection(word: str, other: str) -> bool:

@@ -102,6 +102,13 @@ CLITICS = ("selos", "selas", "selo", "sela", "melo", "mela", "telo", "tela", "lo
 """Pronouns written onto a Spanish verb ("cambiarlo", "enséñame"): the verb is still an ordinary word."""
 
 
+VERB_ENDINGS = (
+    "ieron", "aron", "amos", "emos", "imos", "aste", "iste", "aban", "abas", "aria", "eria", "iria", "ando", "iendo",
+    "aba", "ado", "ido", "ada", "ida", "io", "ia", "ian", "as", "es", "an", "en", "a", "e", "o", "i",
+)  # fmt: skip
+"""Endings of Spanish verb forms the dictionary may lack ("compré", "prendió"): their infinitive is there."""
+
+
 def _variants(word: str) -> list[str]:
     """The word, its singular ("capturas" → "captura") and its verb without pronouns ("cambiarlo" → "cambiar")."""
     variants = [word]
@@ -112,6 +119,19 @@ def _variants(word: str) -> list[str]:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             variants.append(word[: -len(suffix)])
     return variants
+
+
+@functools.lru_cache(maxsize=65536)
+def is_verb_form(word: str) -> bool:
+    """Whether a folded word is a form of a Spanish verb of the dictionary ("compre" → "comprar", "busque" →
+    "buscar", "prendio" → "prender"): never a typo of a cue word."""
+    for ending in VERB_ENDINGS:
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= 3:
+            stems = {stem, re.sub(r"qu$", "c", stem), re.sub(r"gu$", "g", stem), re.sub(r"c$", "z", stem)}
+            if any(s + infinitive in _spanish_words() for s in stems for infinitive in ("ar", "er", "ir")):
+                return True
+    return False
 
 
 _SOUNDS = (

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz, process
 from graph.understanding.numbers import number_words
 from graph.understanding.schema import Language
 from graph.understanding.vocab import cues, intents, word_set
-from tools.text import is_ordinary_word, sounds_like
+from tools.text import is_ordinary_word, is_verb_form, sounds_like
 
 WORD_RX = re.compile(r"[a-z]+")
 TYPO_CUTOFF = 88
@@ -30,6 +30,11 @@ def _stopwords() -> tuple[frozenset[str], frozenset[str]]:
         | {"hundred", "thousand"}
     )
     return es, en
+
+
+def stopwords() -> tuple[frozenset[str], frozenset[str]]:
+    """The function words of Spanish and of English."""
+    return _stopwords()
 
 
 def language_markers(folded: str) -> int:
@@ -93,7 +98,7 @@ def fix_typos(folded: str) -> str:
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
-        if len(word) < MIN_SOUND_LENGTH or word in known or is_ordinary_word(word):
+        if len(word) < MIN_SOUND_LENGTH or word in known or is_ordinary_word(word) or is_verb_form(word):
             return word
         same_sound = _sound_table().get(sounds_like(word))
         if same_sound:

@@ -346,6 +346,20 @@ def topics_of(question: str) -> list[str]:
     return detect_topics(question, understand_offline(question, toolkit.catalog, ()), {}, toolkit.knowledge)
 
 
+@pytest.mark.parametrize(
+    ("question", "topics"),
+    [
+        ("ok y si lo compro trae garantia o como", ["warranty"]),  # a question without its question mark
+        ("y dan garantia", ["warranty"]),
+        ("nice. is there actually a location in qro or would i have to drive to cdmx", ["branches"]),
+        ("hey, quick one - what docs do I need to apply for financing?", ["financing-documents", "financing-process"]),
+        ("That's steep. Knock 50 grand off and you've got yourself a deal", ["fixed-prices"]),
+    ],
+)
+def test_questions_as_customers_type_them_find_their_topic(question: str, topics: list[str]) -> None:
+    assert topics_of(question) == topics
+
+
 def test_a_search_is_no_dealer_question() -> None:
     assert topics_of("tienen suvs de menos de 300?") == []
     assert topics_of("y si se descompone al mes?") == ["warranty"]
@@ -395,6 +409,20 @@ def test_the_tool_returns_passages_and_honours_a_known_topic(kb: KnowledgeBase) 
         ("estoy en Cancún", "Cancún", []),
         ("busco un sedan automatico", None, []),
         ("me gusta el pueblo", None, []),
+        ("is there a location in qro or would i have to drive to cdmx", "Querétaro", ["Puerta La Victoria"]),
+        (
+            "vivo en cdmx pero trabajo en mty",
+            "CDMX y Estado de México",
+            [
+                "Plaza Fortuna",
+                "Patio Santa Fe",
+                "Tlalnepantla",
+                "El Rosario Town Center",
+                "Cosmopol",
+                "Antara Fashion Hall",
+                "Artz Pedregal",
+            ],
+        ),
     ],
 )
 def test_branches_in_cities_areas_and_by_name(
