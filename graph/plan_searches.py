@@ -69,6 +69,14 @@ class SearchPlanning:
     def _narrow_last_search(self, wanted: dict[str, Any]) -> bool:
         """ "de esas, ¿cuál es SUV?" after a list of 37 showing 5: the same search with the new attribute."""
         lists = [o for o in self.state.get("searches") or [] if o.get("purpose") == "list" and not o.get("skipped")]
+        earlier = self.state.get("last_list")
+        shown_ids = [c.get("stock_id") for c in self.shown]
+        if (
+            not lists
+            and earlier
+            and [c.get("stock_id") for c in earlier.get("cars") or []] == shown_ids[: len(earlier.get("cars") or [])]
+        ):
+            lists = [earlier]  # the list is still the one on screen, a turn about something else later
         if len(lists) != 1 or int(lists[0].get("total") or 0) <= len(lists[0].get("cars") or []):
             return False
         last = lists[0]

@@ -21,6 +21,7 @@ from graph.plan_signals import (
     SAME_DOWN,
     SHORT_YEAR,
     THOSE_COUNTED,
+    bare_amount,
     handoff_reason,
     has_other_slots,
     has_slots,
@@ -119,6 +120,18 @@ class _Planner(SearchPlanning):
                 self.prefs["max_price"] = (state.get("preferences") or {}).get("max_price")
                 if self.prefs["max_price"] is None:
                     self.prefs.pop("max_price")
+        amount = bare_amount(self.folded) if asked_down and self.u.down_payment is None else None
+        others = (
+            self.u.max_price,
+            self.u.down_payment_pct,
+            self.u.term_months,
+            self.u.min_year,
+            self.u.monthly_payment,
+        )
+        if amount and all(value is None for value in others):
+            self.u = self.u.model_copy(update={"down_payment": amount, "intent": "finance"})
+            self.prefs["down_payment"] = amount  # "con 100" answering "¿con cuánto de enganche?"
+            self.prefs.pop("down_payment_pct", None)
         if state.get("pending") == "visit_hour" and not self.u.visit_when:
             hour = re.match(r"^\W*(\d{1,2})(?::(\d{2}))?\s*(am|pm|hrs?)?\b", text.strip(), re.I)
             if hour and 1 <= int(hour.group(1)) <= 23:  # "11, Brenda Castillo" answering "¿a qué hora?"

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.understanding.language import stopwords
 from tools.inventory import all_wheel_drive_of
 from tools.text import compact, fold
 
@@ -57,6 +58,26 @@ def names_exactly(mention: str, car: Mapping[str, Any]) -> bool:
     model = str(car.get("model", ""))
     words = {compact(w) for w in re.split(r"[\s-]+", fold(model)) if w}
     return bool(written) and (written == compact(model) or written in words or written.endswith(compact(model)))
+
+
+def by_version(cars: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Of several cars, those whose version has the most words the customer wrote ("el Forte GT Line" → the
+    "2.0 GT LINE IVT"); every car when no version word is named, or when the words fit them all alike."""
+    if len(cars) < 2:
+        return cars
+    es, en = stopwords()
+    said = {w for w in re.findall(r"[a-z0-9-]+", fold(text)) if len(w) >= 2 and not w.isdigit()} - es - en
+    versions = [
+        {w for w in re.findall(r"[a-z0-9-]+", fold(str(c.get("version", "")))) if not w.isdigit()} for c in cars
+    ]
+    model_words = {
+        w for c in cars for w in re.findall(r"[a-z0-9-]+", fold(f"{c.get('make', '')} {c.get('model', '')}"))
+    }
+    scores = [len((said - model_words) & v) for v in versions]
+    best = max(scores)
+    if best == 0 or scores.count(best) == len(cars):
+        return cars
+    return [c for c, score in zip(cars, scores, strict=True) if score == best]
 
 
 def matches_attributes(car: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:

@@ -73,6 +73,9 @@ class State(InputState, total=False):
     """The car the customer is talking about (an inventory record), if any."""
     shown: list[dict[str, Any]]
     """Cars listed to the customer last, in order, so "el segundo" or "la del 2019" can be resolved."""
+    last_list: dict[str, Any] | None
+    """The search behind the last list (filters, sort, total): "which of those have CarPlay?" a turn later narrows
+    all of its results, not only the five shown."""
     lookups: list[dict[str, Any]]
     """This turn's named cars to look up (model, year, km...), one per car mentioned."""
     pending: PendingAction | None

@@ -14,7 +14,8 @@ from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.references import matches_attributes, pick_by_order, tied_at_top
+from graph.messages import last_customer_text
+from graph.references import by_version, matches_attributes, pick_by_order, tied_at_top
 from graph.routing import after
 from graph.state import State
 from graph.tool_calls import call_tool
@@ -232,6 +233,9 @@ def _selection(outcomes: list[dict[str, Any]], state: State, context: Context) -
             if outcome.get("stretch"):  # "¿y si estiro a 260?": what they saw is still on the table
                 shown += [c for c in state.get("shown") or [] if c["stock_id"] not in {s["stock_id"] for s in shown}]
         update["shown"] = shown
+        if len(lists) == 1:
+            keep = ("filters", "sort", "total", "cars", "affordable")
+            update["last_list"] = {k: lists[0][k] for k in keep if k in lists[0]}
         if single_superlative(lists, state):
             tied = tied_at_top(lists[0]["cars"], lists[0].get("sort", "price_asc"))
             update["shown"] = tied if len(tied) > 1 else shown  # "the newest": every car of the newest year
@@ -241,6 +245,7 @@ def _selection(outcomes: list[dict[str, Any]], state: State, context: Context) -
     lookups = [o for o in outcomes if o.get("purpose") == "lookup" and not o.get("skipped")]
     if lookups:
         cars = lookups[0]["cars"] if lookups[0]["found"] else []
+        cars = by_version(cars, last_customer_text(state.get("messages") or []))  # "the Forte GT Line"
         sort = lookups[0].get("sort")
         if len(cars) == 1 or (cars and sort and sort != "price_asc"):
             update["selected"] = cars[0] if len(cars) == 1 else pick_by_order(cars, str(sort))
@@ -307,11 +312,14 @@ def finance(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[s
         output, recorded = call_tool(toolkit.tools["calculate_financing"], args)
         messages += recorded
         plans.append({**output, "car": car})
+    update: dict[str, Any] = {"messages": messages, "financing": plans, "preferences": preferences}
     if plans and all("error" not in p for p in plans):
         preferences["term_months"] = int(term)
     elif plans:
         preferences.pop("term_months", None)
-    return {"messages": messages, "financing": plans, "preferences": preferences, "agenda": after("finance", state)}
+        if any("down payment" in str(p.get("error")) for p in plans):
+            update["pending"] = "finance"  # the reply asks "¿con cuánto de enganche?": "80 mil" answers it
+    return {**update, "agenda": after("finance", state)}
 
 
 def _cars_to_price(state: State) -> list[dict[str, Any]]:

@@ -302,3 +302,32 @@ def test_equipment_asked_together_is_answered_in_one_sentence(chat: Chat) -> Non
         (0, 2): "El Mazda 3 2018 no trae CarPlay ni Bluetooth.",
     }[(len(has), len(lacks))]
     assert expected in turn.reply and turn.reply.count("Mazda 3 2018") == 1, turn.reply
+
+
+@pytest.mark.parametrize(("answer", "down"), [("con 100", 100000), ("80 mil", 80000), ("$45,000", 45000)])
+def test_a_bare_amount_answers_how_much_down(chat: Chat, answer: str, down: int) -> None:
+    asked = chat.say("cuanto sale el onix al mes con 5% de enganche")
+    assert "¿Con cuánto de enganche" in asked.reply  # under the minimum: the agent asks for another down payment
+    turn = chat.say(answer)
+    [quote] = calls(turn, "calculate_financing")
+    assert quote["args"]["down_payment"] == down and f"${down:,}.00" in turn.reply, turn.reply
+
+
+def test_which_of_those_after_another_question_narrows_the_whole_search(chat: Chat) -> None:
+    first = chat.say("need an automatic, budget tops out around 250k pesos")
+    [search] = calls(first, "search_inventory")
+    assert search["output"]["total"] > len(listed(first))
+    chat.say("nice. is there a location in qro?")  # a dealer question in between
+    turn = chat.say("which of those come w/ apple carplay?")
+    [narrowed] = calls(turn, "search_inventory")
+    assert narrowed["args"]["car_play"] is True and narrowed["args"]["max_price"] == 250000
+    assert narrowed["args"]["transmission"] == "automatic" and listed(turn)
+    assert all(car["car_play"] for car in narrowed["output"]["results"])
+
+
+def test_version_words_pick_the_car_among_those_of_a_model(chat: Chat) -> None:
+    turn = chat.say("I'd love to test drive the Kia Forte GT Line tomorrow at 3pm. Name's Sarah Whitfield")
+    [booking] = calls(turn, "schedule_visit")
+    [search] = calls(turn, "search_inventory")
+    [gt_line] = [c for c in search["output"]["results"] if "GT LINE" in c["version"]]
+    assert booking["args"]["stock_id"] == gt_line["stock_id"] and "Sarah Whitfield" in turn.reply
