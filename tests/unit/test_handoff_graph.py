@@ -309,7 +309,10 @@ def test_indirect_requests_for_a_person_hand_off(agent: Any, message: str) -> No
 
 
 def test_an_angry_customer_asking_for_someone_gets_the_apology_first(agent: Any) -> None:
-    message = "compre un carro con ustedes hace 2 semanas y ya se le prendio el check engine, es una burla, quiero q alguien me resuelva YA"
+    message = (
+        "compre un carro con ustedes hace 2 semanas y ya se le prendio el check engine, es una burla, "
+        "quiero q alguien me resuelva YA"
+    )
     turn = say(agent, "burla", message)
     assert [c["args"]["reason"] for c in human_calls(turn)] == ["complaint"]
     assert "presupuesto" not in turn.reply and not any(c["name"] == "search_inventory" for c in turn.tool_calls)
