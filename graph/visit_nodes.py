@@ -7,7 +7,7 @@ again after a crash returns the first booking instead of a second one.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -19,6 +19,7 @@ from graph.routing import after
 from graph.state import State
 from graph.tool_calls import call_tool
 from graph.understanding.dates import resolve as resolve_time
+from graph.understanding.dates import shift
 from graph.visit_planning import nearest_slot, open_at
 from tools.text import fold
 from tools.toolkit import Toolkit
@@ -118,6 +119,18 @@ def _reschedule(state: State, context: Context, toolkit: Toolkit, thread: dict[s
         hidden["day"] = moment.day.isoformat()
     if moment.hour is not None:
         hidden["hour"] = moment.hour.strftime("%H:%M")
+    booked = (state.get("booking") or {}).get("when_iso")
+    moved = shift(fold(said))
+    if moved is not None and booked:  # "una horita más tarde", "al día siguiente a la misma hora"
+        at = datetime.fromisoformat(booked) + moved
+        hidden.setdefault("day", at.date().isoformat())
+        if moved % timedelta(days=1):
+            hidden["hour"] = at.strftime("%H:%M")
+        else:
+            hidden["day"] = at.date().isoformat()
+        if not open_at(at.replace(tzinfo=at.tzinfo or now.tzinfo)):  # "two hours later" past closing time
+            refused = {"action": "reschedule", "error": "closed", "when_iso": nearest_slot(at).isoformat()}
+            return {"visit": refused, "pending": "visit_hour"}
     output, messages = call_tool(toolkit.tools["reschedule_visit"], {"when": words}, hidden)
     update: dict[str, Any] = {"messages": messages, "visit": {"action": "reschedule", **output}}
     if output.get("missing"):

@@ -140,6 +140,40 @@ def visit_span(raw: str, folded: str) -> str | None:
     return raw[start:end].strip(" ,") or None
 
 
+SHIFT_COUNT = {"un": 1, "una": 1, "uno": 1, "an": 1, "a": 1, "one": 1, "dos": 2, "two": 2, "tres": 3, "three": 3}
+SHIFT = re.compile(
+    r"\b(?P<count>\d{1,2}|un|una|an|a|one|dos|two|tres|three|media|half\s+an?)\s+"
+    r"(?P<unit>horitas?|horas?|hours?|hrs?|minutos|minutes|mins?|dias?|days?)\s+"
+    r"(?P<way>mas\s+tarde|despues|later|after|antes|before|earlier|mas\s+temprano)\b"
+)
+NEXT_DAY = re.compile(r"\b(?:(?:al|el)\s+dia\s+siguiente|the\s+(?:next\s+)?day\s+after|the\s+next\s+day)\b")
+DAY_BEFORE = re.compile(r"\b(?:(?:el|al)\s+dia\s+anterior|the\s+day\s+before)\b")
+
+
+def shift(folded: str) -> timedelta | None:
+    """A move relative to the booked time: "una horita más tarde" (+1 h), "media hora antes" (−30 min), "al día
+    siguiente" (+1 day), "two hours later"."""
+    match = SHIFT.search(folded)
+    if match:
+        count_word = match.group("count")
+        half = count_word.startswith(("media", "half"))
+        count = 1 if half else int(count_word) if count_word.isdigit() else SHIFT_COUNT.get(count_word, 1)
+        unit = match.group("unit")
+        if unit.startswith(("d", "dia")):
+            delta = timedelta(days=count)
+        elif unit.startswith("m"):
+            delta = timedelta(minutes=count)
+        else:
+            delta = timedelta(minutes=30) if half else timedelta(hours=count)
+        earlier = re.match(r"antes|before|earlier|mas\s+temprano", match.group("way"))
+        return -delta if earlier else delta
+    if NEXT_DAY.search(folded):
+        return timedelta(days=1)
+    if DAY_BEFORE.search(folded):
+        return timedelta(days=-1)
+    return None
+
+
 def resolve(folded: str, now: datetime) -> VisitTime:
     """The day and hour a (folded) visit-time expression pins down, relative to `now` in Mexico City."""
     now = now.astimezone(TIMEZONE)

@@ -7,7 +7,7 @@ the agent asks for the hour or offers the nearest open slot.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from graph.context import Context
 from graph.planning import plan_turn
 from graph.turn import run_turn
 from graph.understanding import understand_offline
-from graph.understanding.dates import resolve, visit_span
+from graph.understanding.dates import resolve, shift, visit_span
 from tools.finance import FinancingTerms
 from tools.inventory import InventoryStore
 from tools.text import fold
@@ -181,3 +181,19 @@ def test_the_booking_stores_the_moment_and_confirms_it_with_the_date(agent) -> N
     assert english.tool_calls
     turn = run_turn(agent, "visit-en", "can I see it this saturday at 11am?", CONTEXT)
     assert "Saturday, November 28, 11:00" in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("mejor una horita mas tarde, no llego", timedelta(hours=1)),
+        ("media hora antes?", timedelta(minutes=-30)),
+        ("can we do two hours later", timedelta(hours=2)),
+        ("uy no, mejor al dia siguiente a esa misma hora", timedelta(days=1)),
+        ("the day before works better", timedelta(days=-1)),
+        ("mas tarde te confirmo", None),
+        ("tengo un carro de hace dos años", None),
+    ],
+)
+def test_a_move_relative_to_the_booking(text: str, delta: timedelta | None) -> None:
+    assert shift(fold(text)) == delta
