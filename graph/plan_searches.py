@@ -22,10 +22,14 @@ STOCK_QUESTION = re.compile(
 )
 SOMETHING_ELSE = re.compile(r"\b(?:algo|otro|otra|otros|otras|something|another|anything|alguna\s+otra)\b")
 OF_THOSE = re.compile(
-    r"\b(?:de\s+(?:esos|esas|estos|estas|los\s+que|las\s+que)|of\s+(?:those|these|them)|among\s+them|"
+    r"\b(?:de\s+(?:esos|esas|estos|estas|los\s+que|las\s+que)|of\s+(?:those|these|them|the\s+ones)|among\s+them|"
     r"^\W*(?:y\s+|and\s+|ok\s+(?:and\s+)?)?(?:cual|cuales|which(?:\s+ones?)?)\b)"
 )
 """The list just shown: "de esas, ¿cuál es SUV?", "and which one has 4x4?"."""
+ALTOGETHER = re.compile(r"\b(?:altogether|in\s+total|en\s+total|overall|all\s+together|de\s+todas?\s+(?:las|los))\b")
+""" "How many SUVs do you have altogether?": the whole stock of what is named, not the last search's filters."""
+ADDS = re.compile(r"\b(?:ademas|tambien|aparte|extra|also|too|as\s+well|on\s+top)\b")
+""" "¿y que además tenga CarPlay?": one more requirement for the same search."""
 ONE_CAR = re.compile(r"^\W*(?:y\s+|and\s+|ok\s+)?(?:el|la|the\s+one|that\s+one|ese|esa|cual|which)\b")
 """A message about one car of the list ("la que tiene menos de 50 mil km"), not a narrower search."""
 BARE_NUMBER = re.compile(r"^\W*\$?\s*\d[\d,.\s]*(?:k|mil|mxn|pesos)?\W*$")
@@ -66,8 +70,9 @@ class SearchPlanning:
     def _car_in_focus(self) -> bool:
         return bool(self.selected or self.u.brand_texts or self.u.ordinal or self.u.refers_back)
 
-    def _narrow_last_search(self, wanted: dict[str, Any]) -> bool:
-        """ "de esas, ¿cuál es SUV?" after a list of 37 showing 5: the same search with the new attribute."""
+    def _narrow_last_search(self, wanted: dict[str, Any], always: bool = False) -> bool:
+        """ "de esas, ¿cuál es SUV?" after a list of 37 showing 5: the same search with the new attribute
+        (`always`: even when the list showed every result, "¿y que además tenga CarPlay?")."""
         lists = [o for o in self.state.get("searches") or [] if o.get("purpose") == "list" and not o.get("skipped")]
         earlier = self.state.get("last_list")
         shown_ids = [c.get("stock_id") for c in self.shown]
@@ -77,11 +82,12 @@ class SearchPlanning:
             and [c.get("stock_id") for c in earlier.get("cars") or []] == shown_ids[: len(earlier.get("cars") or [])]
         ):
             lists = [earlier]  # the list is still the one on screen, a turn about something else later
-        if len(lists) != 1 or int(lists[0].get("total") or 0) <= len(lists[0].get("cars") or []):
+        if len(lists) != 1 or (not always and int(lists[0].get("total") or 0) <= len(lists[0].get("cars") or [])):
             return False
         last = lists[0]
         filters = {**(last.get("filters") or {}), **wanted}
-        spec = {"mention": None, "filters": filters, "sort": last.get("sort", "price_asc"), "purpose": "list"}
+        sort = self.u.sort or last.get("sort", "price_asc")  # "of those with CarPlay, which has the fewest km?"
+        spec = {"mention": None, "filters": filters, "sort": sort, "purpose": "list"}
         if last.get("affordable"):
             spec["affordable"] = True
             self.steps.add("finance")
@@ -217,6 +223,9 @@ class SearchPlanning:
         """A list of cars matching the preferences (the mention's model when one is named)."""
         u = self.u
         filters = {k: self.prefs[k] for k in CAR_FILTERS if self.prefs.get(k) not in (None, False)}
+        if ALTOGETHER.search(self.folded):  # "altogether": only what this message names
+            said = {k: getattr(u, k, None) for k in CAR_FILTERS}
+            filters = {k: v for k, v in said.items() if v not in (None, False, [])} | {f: True for f in u.features}
         if body:
             filters["body_type"] = body
         if filters.get("body_type") != "suv":

@@ -28,6 +28,15 @@ PAYMENT_ASK = re.compile(
 )
 """A question that asks for an amount; "¿el seguro va incluido en la mensualidad?" asks about insurance instead."""
 MISUNDERSTOOD_LIMIT = 2
+APPRAISAL = re.compile(
+    r"\b(?:cuanto|que)\s+me\s+(?:darian|dan|daran|daria|pagarian|pagan|pagaria|ofrecen|ofrecerian|ofreceria)\b|"
+    r"\bcuanto\s+(?:vale|valdria|cuesta)\s+(?:mi|el\s+mio|la\s+mia)\b|"
+    r"\b(?:how\s+much|what)\s+(?:would|will|could|do|can)\s+you\s+(?:give|pay|offer)\b|"
+    r"\bwhat(?:'s|\s+is)\s+my\s+(?:car|truck|suv)\s+worth\b"
+)
+""" "¿más o menos cuánto me darían por él?": a quote for the customer's own car, which only an inspection gives."""
+
+
 BARE_AMOUNT = re.compile(
     r"^\W*(?:y\s+)?(?:con|dando|doy|le\s+doy|pongo|with|of|de)?\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)\s*"
     r"(mil|k|lucas|varos|thousand)?\s*(?:pesos)?\W*$"

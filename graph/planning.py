@@ -11,10 +11,11 @@ import re
 from typing import Any
 
 from graph.context import Context
-from graph.plan_searches import OF_THOSE, STOCK_QUESTION, SearchPlanning
+from graph.plan_searches import ADDS, OF_THOSE, STOCK_QUESTION, SearchPlanning
 from graph.plan_signals import (
     AGREEMENT,
     AND_THE,
+    APPRAISAL,
     APPROVAL,
     FITS,
     PAYMENT_ASK,
@@ -143,8 +144,24 @@ class _Planner(SearchPlanning):
         u = self.u
         if u.haggle and "fixed-prices" not in self.topics:
             self.topics.append("fixed-prices")
-        if "sell-your-car" in self.topics:
+        appraisal = bool(APPRAISAL.search(self.folded)) and bool(self.prefs.get("owned_car") or u.owned_car)
+        if appraisal:  # "¿cuánto me darían? tiene 80 mil km": their car's km, not a search; an inspection quotes it
+            slots = ("max_km", "max_price", "min_price", "min_year", "max_year")
+            self.u = u = u.model_copy(update=dict.fromkeys(slots))
+            before: dict[str, Any] = dict(self.state.get("preferences") or {})
+            for key in slots:  # the preferences keep what they were before this message
+                if key in before:
+                    self.prefs[key] = before[key]
+                else:
+                    self.prefs.pop(key, None)
+            before_topics = set((self.state.get("plan") or {}).get("topics") or [])
+            trading = "trade-in" in self.topics and "sell-your-car" not in before_topics
+            own = "trade-in" if trading else "sell-your-car"  # selling it, unless it pays for the next car
+            self.topics = [own, *(t for t in self.topics if t not in ("trade-in", "sell-your-car"))]
+            self.plan["appraisal"] = True
+        if "sell-your-car" in self.topics or appraisal:
             self.intent = "other" if self.intent in ("search", "finance") else self.intent  # selling, not buying
+            self.plan["intent"] = self.intent
         if u.term_months is not None and u.term_months not in self.terms.allowed_terms:
             self.notes.append(f"term:{u.term_months}")
             nearest = min(self.terms.allowed_terms, key=lambda t: abs(t - int(u.term_months or 0)))
@@ -259,6 +276,14 @@ class _Planner(SearchPlanning):
         self.new_search = self._asks_new_search(stock_question)
         u = self.u  # a feature question marks what it asks (asks_features)
         of_those = bool(OF_THOSE.search(self.folded))
+        adds = (
+            bool(ADDS.search(self.folded)) and bool(u.features or u.transmission) and not (u.brand_texts or u.body_type)
+        )
+        if adds and self.shown and not self.lookups:
+            added: dict[str, Any] = {**attributes_of(u.model_dump()), **{f: True for f in u.features}}
+            if self._narrow_last_search(added, always=True):
+                self.u = u.model_copy(update={"asks_features": []})
+                return  # "¿y que además tenga CarPlay?": the same search with one more requirement
         self.picks = not self.new_search and bool(self.shown or self.selected) and self._points_at_a_car(stock_question)
         question = "?" in self.text or bool(u.asks_features)
         asks_about_car = (
@@ -410,5 +435,7 @@ class _Planner(SearchPlanning):
             self.steps.add("handoff")
             self.plan["handoff_reason"] = reason
         self.out["unknown_question"] = "unknown" in u.topics or bool(self.out.get("unknown_question"))
+        if self.plan.get("appraisal") and not reason:
+            self.out["pending"], self.out["unknown_question"] = "advisor", True  # "¿le pido a un asesor que lo cotice?"
         if "unknown" in u.topics and not reason:
             self.out["pending"] = "advisor"

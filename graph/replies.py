@@ -115,6 +115,9 @@ def _knowledge(state: State, reply: Reply, say: Writer) -> None:
         reply.kind = "knowledge"
         if set((state.get("plan") or {}).get("repeat_topics") or []) & {a.get("id") for a in answers}:
             reply.question = say("q_advisor")  # asked again: the detail is for a person
+    if (state.get("plan") or {}).get("appraisal"):  # "¿cuánto me darían por él?": only an inspection says
+        reply.sections.append(say("appraisal"))
+        reply.question = say("q_advisor_quote")
     if "unknown" in ((state.get("understanding") or {}).get("topics") or []):
         reply.kind = "unknown"
         reply.sections.append(say("unknown_question"))

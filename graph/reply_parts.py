@@ -151,7 +151,11 @@ def describe_filters(filters: dict[str, Any], language: str, around: int | None 
         parts.append(words["max_year"].format(v=high))
     if filters.get("max_km") is not None:
         parts.append(words["max_km"].format(v=f"{filters['max_km']:,}"))
-    parts += [words[f] for f in ("bluetooth", "car_play", "all_wheel_drive") if filters.get(f)]
+    equipment = [words[f] for f in ("bluetooth", "car_play", "all_wheel_drive") if filters.get(f)]
+    if equipment:  # "con Bluetooth y CarPlay", not "con Bluetooth con CarPlay"
+        lead = equipment[0].split(" ")[0]
+        rest = [e.removeprefix(lead + " ") if e.startswith(lead + " ") else e for e in equipment[1:]]
+        parts.append(join([equipment[0], *rest], language))
     if filters.get("min_seats"):
         parts.append(words["min_seats"].format(n=filters["min_seats"]))
     return (words["subject"].format(v=subject) if subject else "", (" " + " ".join(parts)) if parts else "")

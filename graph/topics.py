@@ -122,6 +122,8 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         return []  # "¿a plazos?" about the car just shown: its payment, not the policy
     if (understanding.intent == "schedule" or understanding.visit_when) and not HOURS_QUESTION.search(fold(text)):
         hits.discard("opening-hours")  # "el sábado en la mañana" books a visit; it does not ask our hours
+    if understanding.visit_action == "status":
+        hits.discard("opening-hours")  # "can you confirm what time it is?": the time of their visit
     short = len(re.findall(r"\w+", text)) <= SHORT_MESSAGE
     if not hits and FOLLOW_UP.search(fold(text)) and (previous := _follow_up_topic(text, understanding, state)):
         return [previous]  # "y cómo la alargo?" right after the warranty

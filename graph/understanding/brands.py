@@ -95,6 +95,10 @@ def _car_context(tokens: list[tuple[str, int, int]], first: int, last: int, lang
         return True  # "mi march es 2016, ¿me lo toman a cuenta?": the customer's own car
     if prev in verbs:
         return True
+    seen = word_set("car_context.seen")
+    if prev in seen or (prev in articles and len(before) >= 2 and before[-2] in seen):
+        ahead = [w for w, _, _ in tokens[last : last + 3]]
+        return any(w.isdigit() or w in word_set("car_context.listing") for w in ahead)  # "vi la kicks en 338"
     after = [w for w, _, _ in tokens[last : last + 2]]
     if prev in articles and len(after) == 2 and after[0] in ("mas", "menos"):
         return after[1] in word_set("car_context.superlative_after")  # "el mercedes más nuevo"

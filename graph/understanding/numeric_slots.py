@@ -115,6 +115,8 @@ def _is_thousands(c: str, n: Num) -> bool:
         return False
     if k.offer_after.match(after) or k.down_after.match(after) or k.around_after.match(after):
         return True  # "300 más o menos"
+    if k.min_after.match(after) and re.search(r"(?:^|\bde)\s*$", before):
+        return True  # "de 300 pa arriba", "300 para arriba": a price floor
     contexts = (k.max_before, k.min_before, k.around_before, k.offer_before, k.down_before)
     return any(rx.search(before) for rx in contexts) and not is_monthly(c, n)
 

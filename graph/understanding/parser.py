@@ -33,7 +33,10 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
     folded = fold(raw)
     lang = detect_language(folded)
     mentions = brands.brand_mentions(raw, catalog, lang, context_models)
-    wanted = [m.text for m in mentions if not m.owned]
+    name = slots.customer_name(raw)
+    name_words = set(re.findall(r"\w+", fold(name or "")))
+    in_name = [m for m in mentions if name_words and set(re.findall(r"\w+", fold(m.text))) <= name_words]
+    wanted = [m.text for m in mentions if not m.owned and m not in in_name]  # "Michael O'Brien" is no car
     owned = None
     for mention in mentions:  # numbers inside names ("CX-5", "Serie 3") are no budget; nor is the owned car's year
         end = mention.end
@@ -98,7 +101,7 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
         ordinal=slots.ordinal(canonical),
         step=slots.step(canonical),
         refers_back=slots.refers_back(raw, canonical),
-        customer_name=slots.customer_name(raw),
+        customer_name=name,
         visit_when=visit,
     )
 

@@ -299,8 +299,8 @@ def _name_at(raw: str, start: int, explicit: bool) -> str | None:
         if not fits:
             break
         kept.append(word)
-        if len(kept) >= MAX_NAME_WORDS:
-            break
+        if sum(1 for w in kept if fold(w) not in connectors) >= MAX_NAME_WORDS:
+            break  # "María de los Ángeles Cortés Rivera": the connectors do not count
     while kept and fold(kept[-1]) in connectors:
         kept.pop()
     if not kept:

@@ -331,3 +331,44 @@ def test_version_words_pick_the_car_among_those_of_a_model(chat: Chat) -> None:
     [search] = calls(turn, "search_inventory")
     [gt_line] = [c for c in search["output"]["results"] if "GT LINE" in c["version"]]
     assert booking["args"]["stock_id"] == gt_line["stock_id"] and "Sarah Whitfield" in turn.reply
+
+
+def test_a_booking_moves_relative_to_its_own_time(chat: Chat) -> None:
+    chat.say("me late el tiguan, lo puedo ir a ver el sabado a las 10? me llamo Itzel Ramírez")
+    later = chat.say("mejor una horita mas tarde, no llego")
+    [moved] = calls(later, "reschedule_visit")
+    assert moved["output"]["when_iso"].startswith("2026-11-28T11:00") and "11:00" in later.reply
+    next_day = chat.say("uy no, mejor al dia siguiente a esa misma hora")
+    [moved] = calls(next_day, "reschedule_visit")
+    assert moved["output"]["when_iso"].startswith("2026-11-29T11:00") and "29 de noviembre" in next_day.reply
+
+
+def test_asking_if_the_visit_is_still_on_moves_nothing(chat: Chat) -> None:
+    chat.say("kiero ir a ver la mazda cx5 2019 el domingo a las 11")
+    chat.say("a nombre de mi esposo, Julio César Ibarra")
+    status = chat.say("oye y si sigue en pie lo del domingo verdad? no me la vayan a vender antes jaja")
+    assert not calls(status, "reschedule_visit") and "29 de noviembre, 11:00" in status.reply
+    renamed = chat.say("mejor ponla a mi nombre, Daniela Ibarra, voy a ir yo sola")
+    assert "Daniela Ibarra" in renamed.reply and not calls(renamed, "schedule_visit")
+
+
+def test_how_much_for_my_car_is_no_search_and_offers_a_person(chat: Chat) -> None:
+    chat.say("no kiero comprar, kiero vender mi aveo 2019, ustedes compran carros?")
+    turn = chat.say("y mas o menos cuanto me darian? tiene 80 mil km y esta impecable")
+    assert not calls(turn, "search_inventory") and "$" not in turn.reply
+    assert [c["args"]["topic"] for c in calls(turn, "search_knowledge")] == ["sell-your-car"]
+    assert "asesor" in turn.reply
+    handed = chat.say("si porfa")
+    assert calls(handed, "request_human")
+
+
+def test_of_those_with_a_feature_the_lowest_mileage_over_the_whole_search(chat: Chat) -> None:
+    chat.say("What's the cheapest SUV you've got that has CarPlay?")
+    turn = chat.say("And out of the ones with CarPlay, which has the fewest km on it?")
+    [search] = calls(turn, "search_inventory")
+    assert search["args"]["car_play"] is True and search["args"]["sort"] == "km_asc"
+    fewest = min(search["output"]["results"], key=lambda c: c["km"])
+    assert f"{fewest['km']:,} km" in turn.reply.splitlines()[0]
+    overall = chat.say("How many SUVs do you have altogether?")
+    [search] = calls(overall, "search_inventory")
+    assert "car_play" not in search["args"] and search["args"]["body_type"] == "suv"

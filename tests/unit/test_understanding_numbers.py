@@ -83,6 +83,8 @@ PRICE_CONTEXT = [
     ("algo 2017 en adelante, menos de 90 mil kms, hasta 280", {"min_year": 2017, "max_km": 90000, "max_price": 280000}),
     ("mi presupuesto ronda los 300", {"max_price": 300000, "around_price": 300000}),
     ("300 mas o menos", {"max_price": 300000, "around_price": 300000}),
+    ("de 300 pa arriba", {"min_price": 300000}),  # a price floor
+    ("suv de 250 para arriba", {"min_price": 250000}),
 ]
 
 

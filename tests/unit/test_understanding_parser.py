@@ -542,6 +542,7 @@ NAMES = [
     ("Buenas tardes. Le escribe el licenciado Arturo Méndez Olvera. Tengo un Jetta 2015", "Arturo Méndez Olvera"),
     ("habla la doctora Ana Ruiz", "Ana Ruiz"),
     ("put me down as Tom Reilly", "Tom Reilly"),
+    ("A nombre de María de los Ángeles Cortés Rivera, por favor.", "María de los Ángeles Cortés Rivera"),
     ("ponle mas enganche", None),
     ("te escribe mi hermano", None),
 ]
