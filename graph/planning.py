@@ -60,6 +60,13 @@ def plan_turn(
     return _Planner(u, text, state, context, terms, preferences).run()
 
 
+SHOWN_ONES = re.compile(
+    r"\b(?:que\s+me\s+(?:menciona\w*|mostr\w*|ensen\w*|pas\w*|mand\w*|enviaste|envio|diste|dio)|"
+    r"(?:you|u)\s+(?:showed|listed|sent|mentioned|gave)|(?:the\s+)?ones\s+(?:shown|listed|above)|de\s+la\s+lista)\b"
+)
+"""'De esos que me menciona': the cars on the screen, not the whole search behind them."""
+
+
 class _Planner(SearchPlanning):
     """One turn's decisions, taken in order: knowledge, the car, payments, visits, searches, a person."""
 
@@ -171,6 +178,12 @@ class _Planner(SearchPlanning):
                 self.prefs["term_months"] = nearest
             else:
                 self.u = u = u.model_copy(update={"term_months": None})
+                earlier_term = (self.state.get("preferences") or {}).get("term_months")
+                if earlier_term is None:
+                    self.prefs.pop("term_months", None)
+                else:
+                    self.prefs["term_months"] = earlier_term
+                self.plan["term_refused"] = True  # "¿y a 9 años?": said plainly, nothing priced at 108 months
         self._car()
         self._finance()
         booking = self.state.get("booking")
@@ -279,6 +292,10 @@ class _Planner(SearchPlanning):
         adds = (
             bool(ADDS.search(self.folded)) and bool(u.features or u.transmission) and not (u.brand_texts or u.body_type)
         )
+        refines = len(re.findall(r"\w+", self.folded)) <= 3 and not (u.term_months or u.visit_when or u.sort)
+        unseen = not any(matches_attributes(c, attributes_of(u.model_dump())) for c in self.shown)
+        refines = refines and unseen and not (u.brand_texts or u.body_type or u.max_price or u.min_price)
+        adds = adds or (refines and bool(u.min_year or u.max_year or u.max_km))  # "2021" after the Mazdas: narrowed
         if adds and self.shown and not self.lookups:
             added: dict[str, Any] = {**attributes_of(u.model_dump()), **{f: True for f in u.features}}
             if self._narrow_last_search(added, always=True):
@@ -294,12 +311,13 @@ class _Planner(SearchPlanning):
             and not (u.body_type or u.max_price)
         )
         asks_about_car = asks_about_car or bool(u.asks_features and not self.new_search)
-        if (
-            of_those
-            and self.shown
-            and not u.asks_features
-            and (u.body_type or u.transmission or u.features or u.max_km or u.min_year or u.all_wheel_drive)
-        ):
+        attributes = u.body_type or u.transmission or u.features or u.max_km or u.min_year or u.all_wheel_drive
+        last_sort = (self.state.get("last_list") or {}).get("sort", "price_asc")
+        reorders = of_those and u.sort and u.sort != last_sort and self.shown and not attributes
+        reorders = reorders and not (u.brand_texts or u.ordinal or SHOWN_ONES.search(self.folded))
+        if reorders and self._those_counted() is None and self._narrow_last_search({}):
+            return  # "¿cuál tiene menos km de esos?" of 9 results, 5 shown: the whole search in that order
+        if of_those and self.shown and not u.asks_features and attributes:
             wanted: dict[str, Any] = {**attributes_of(u.model_dump()), **{f: True for f in u.features}}
             if u.all_wheel_drive:
                 wanted["all_wheel_drive"] = True
@@ -325,6 +343,7 @@ class _Planner(SearchPlanning):
             or (u.haggle and self._car_in_focus())
             or ("down-payment" in self.topics and bool(u.brand_texts))
         )
+        asks_about_car = asks_about_car and not self.plan.get("term_refused")  # "¿y a 9 años?": about terms
         self.plan.update(picks=self.picks, asks_about_car=asks_about_car)
         if not wants_car:
             return
@@ -350,6 +369,8 @@ class _Planner(SearchPlanning):
 
     def _finance(self) -> None:
         u = self.u
+        if self.plan.get("term_refused") and not (u.down_payment or u.down_payment_pct or u.brand_texts):
+            return
         money_rejected = any(v.split(":")[0] in ("down_payment_pct", "down_payment", "price") for v in u.rejected)
         has_car = self.out.get("selected") is not None or bool(self.lookups)
         asked_minimum = "down-payment" in ((self.state.get("plan") or {}).get("topics") or []) and not (

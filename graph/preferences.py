@@ -26,7 +26,11 @@ CARRIED_SLOTS = (
     "min_seats",
 )
 """Slots that, once said, stay until the customer changes them."""
-REFINEMENT = re.compile(r"^\W*(?:y|e|o|and|or|also|tambien|what about|how about|que tal|and in|y en|mejor)\b", re.I)
+REFINEMENT = re.compile(
+    r"^\W*(?:(?:nel|no|nah|nope|ok|va|ah|oh|pues|bueno|hmm+|mm+)\W+)?"  # "nel, mejor sedán": the same car, another body
+    r"(?:y|e|o|and|or|also|tambien|what about|how about|que tal|and in|y en|mejor)\b",
+    re.I,
+)
 ANY_MAKE = re.compile(
     r"\b(?:olvida|olvidate\s+de|forget(?:\s+about)?|cualquier\s+marca|de\s+cualquier\s+marca|any\s+(?:brand|make)|"
     r"otra\s+marca|another\s+(?:brand|make)|cualquier(?:a)?\s+(?:hatch|sedan|suv|camioneta|auto|carro|pickup|troca))\b"

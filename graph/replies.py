@@ -172,6 +172,9 @@ def _notes(state: State, reply: Reply, say: Writer) -> None:
             reply.sections.append(
                 _rejected(key.removeprefix("rejected_"), str(months // 12 if months % 12 == 0 else months), say, state)
             )
+            selected = state.get("selected")
+            if selected and not state.get("financing"):  # "¿y a 9 años?" about the car discussed
+                reply.question = say("q_term", car=title(selected))
         elif kind == "visit" and value == "past":
             reply.sections.append(say("visit_past"))
         elif kind == "visit" and value.startswith("closed:"):

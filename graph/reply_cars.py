@@ -274,6 +274,8 @@ def _feature_answers(car: dict[str, Any], asked: list[str], understanding: dict[
         other = [names[f] for f in ("car_play", "bluetooth") if f not in equipment and car.get(f)]
         if other:
             said.append(say("feature_instead", feature=join(other, say.language)))
+    if "km" in asked:  # "¿y qué tal de km?"
+        said.append(say("car_km", car=title(car), km=f"{car.get('km', 0):,}", price=money(car.get("price", 0))))
     if "awd" in asked:
         key = "awd_yes" if has_all_wheel_drive(car) else "awd_unknown"
         said.append(say(key, car=title(car), version=car.get("version", "").strip()))

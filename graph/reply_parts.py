@@ -20,6 +20,7 @@ from prompts.replies import (
     phrase,
     version_facts,
 )
+from tools.inventory import all_wheel_drive_of
 
 
 def money(amount: Any, decimals: bool = False) -> str:
@@ -64,9 +65,11 @@ def day_text(iso_day: str, language: str) -> str:
 
 
 EQUIPMENT_WORDS = {
-    "es": {"with": "con {}", "without": "sin {}", "unknown": "transmisión sin indicar"},
-    "en": {"with": "with {}", "without": "no {}", "unknown": "transmission not stated"},
-}
+    "es": {"with": "con {}", "without": "sin {}", "unknown": "transmisión sin indicar", "awd": "tracción integral",
+           "awd_unknown": "tracción integral sin indicar"},
+    "en": {"with": "with {}", "without": "no {}", "unknown": "transmission not stated", "awd": "all-wheel drive",
+           "awd_unknown": "all-wheel drive not stated"},
+}  # fmt: skip
 
 
 def equipment_text(car: dict[str, Any], asked: list[str], language: str) -> str:
@@ -79,6 +82,12 @@ def equipment_text(car: dict[str, Any], asked: list[str], language: str) -> str:
     if "transmission" in asked:
         gearbox = car.get("transmission")
         said.append(TRANSMISSION_NAMES[language][gearbox] if gearbox else words["unknown"])
+    if "awd" in asked:  # "is it AWD?": only when the version says so; otherwise not stated
+        said.append(
+            words["awd"]
+            if car.get("all_wheel_drive") or all_wheel_drive_of(str(car.get("version", "")))
+            else words["awd_unknown"]
+        )
     return f" ({', '.join(said)})" if said else ""
 
 

@@ -23,6 +23,8 @@ QUESTION = re.compile(
     r"cuantos|por que|se puede|puedo|hay|tienen|tiene|trae|traen|incluye|incluyen|aceptan|"
     r"manejan|hacen|dan|venden|what|how|when|where|which|can|do|does|is|are|will|would)\b|"
     r"\bo\s+(?:como|que|cual|no|nel)\W*$|\b(?:verdad|cierto|right)\W*$|"
+    r"\b(?:q|que|cuales|cuantos|cuantas|cuanto)\s+(?:\w+\s+)?(?:ocupo|necesito|nesecito|llevo|piden|pide|requiero|"
+    r"tengo\s+que|hay\s+que|se\s+necesita)\b|"
     r"\b(?:quisiera saber|quiero saber|me (?:puede|podria|puedes|podrias) (?:decir|confirmar|explicar)|"
     r"(?:me )?(?:gustaria|interesa) saber|saber si|i'?d like to know|i would like to know|i wonder|wondering|"
     r"could you (?:tell|confirm)|can you (?:tell|confirm)|do you know|como le hago|como hago|como puedo|"

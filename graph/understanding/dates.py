@@ -146,6 +146,11 @@ SHIFT = re.compile(
     r"(?P<unit>horitas?|horas?|hours?|hrs?|minutos|minutes|mins?|dias?|days?)\s+"
     r"(?P<way>mas\s+tarde|despues|later|after|antes|before|earlier|mas\s+temprano)\b"
 )
+MOVE_BY = re.compile(
+    r"\b(?P<verb>recorr\w*|atras\w*|pospon\w*|retras\w*|push(?:\s+it)?\s+back|adelant\w*|move\s+it\s+up)\s+"
+    r"(?:\w+\s+)?(?P<count>\d{1,2}|un|una|an|a|one|dos|two|media|half\s+an?)\s+(?P<unit>horitas?|horas?|hours?|minutos|minutes)\b"
+)
+"""'recorrerla una hora' (later), 'adelantarla media hora' (earlier): the verb says which way."""
 NEXT_DAY = re.compile(r"\b(?:(?:al|el)\s+dia\s+siguiente|the\s+(?:next\s+)?day\s+after|the\s+next\s+day)\b")
 DAY_BEFORE = re.compile(r"\b(?:(?:el|al)\s+dia\s+anterior|the\s+day\s+before)\b")
 
@@ -167,6 +172,17 @@ def shift(folded: str) -> timedelta | None:
             delta = timedelta(minutes=30) if half else timedelta(hours=count)
         earlier = re.match(r"antes|before|earlier|mas\s+temprano", match.group("way"))
         return -delta if earlier else delta
+    move = MOVE_BY.search(folded)
+    if move:
+        count_word = move.group("count")
+        half = count_word.startswith(("media", "half"))
+        count = int(count_word) if count_word.isdigit() else SHIFT_COUNT.get(count_word, 1)
+        delta = (
+            timedelta(minutes=30)
+            if half
+            else (timedelta(minutes=count) if move.group("unit").startswith("m") else timedelta(hours=count))
+        )
+        return -delta if move.group("verb").startswith(("adelant", "move")) else delta
     if NEXT_DAY.search(folded):
         return timedelta(days=1)
     if DAY_BEFORE.search(folded):

@@ -6,6 +6,7 @@ visit time makes a visit request, a term or a down payment a financing question,
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from graph.understanding.slots import matches_any
@@ -67,12 +68,20 @@ def main_intent(c: str, slots: dict[str, Any], has_visit_time: bool, has_brand: 
     return "other"
 
 
+ADDRESSED = re.compile(
+    r"\b(?:estimad[oa]s?|querid[oa]s?|hola|buen[oa]s?\s+(?:dias|tardes|noches)|dear|hi|hello)\s+"
+    r"(?:senor(?:ita|a)?\s+)?(?:asesor(?:a|es)?|vendedor(?:a)?|advisor|agent)\b"
+)
+""" "Estimado asesor:", "Hola asesor": the customer greets whoever reads; it asks for no person."""
+
+
 def flags(c: str) -> dict[str, Any]:
     """The flags of intents.yml plus haggling (cues.yml): human, complaint, compare, course, haggle."""
     blocks = intents()["flags"]
     course = next((name for name in ("stretch", "cheaper", "more") if matches_any(c, blocks["course"][name])), None)
+    addressed = ADDRESSED.sub(" ", c)
     return {
-        "wants_human": matches_any(c, blocks["human"]["cues"]),
+        "wants_human": matches_any(addressed, blocks["human"]["cues"]),  # "Estimado asesor:" only greets
         "complaint": matches_any(c, blocks["complaint"]["cues"]),
         "compare": matches_any(c, blocks["compare"]["cues"]),
         "course": course,

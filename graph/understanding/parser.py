@@ -75,6 +75,8 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
     if asked:  # "¿el Spark trae Bluetooth?": asked about, not a filter
         found["asks_features"] = asked
         found["features"] = [f for f in found["features"] if f not in asked]
+        if "awd" in asked:
+            found["all_wheel_drive"] = False
     car_seats = re.search(r"\d\s*(?:pasajeros|asientos|lugares|plazas|seats|passengers|seater)", canonical)
     if (
         wanted

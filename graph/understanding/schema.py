@@ -123,7 +123,7 @@ class Understanding(BaseModel):
     )
     asks_features: list[str] = Field(
         default_factory=list,
-        description="Equipment asked about for the car being discussed: bluetooth, car_play, transmission.",
+        description="What is asked about the car being discussed: bluetooth, car_play, transmission, km (its mileage).",
     )
     wants_human: bool = Field(default=False, description="Asks to talk to a person (advisor, human, agent).")
     complaint: bool = Field(default=False, description="A complaint or an angry message.")

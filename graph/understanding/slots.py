@@ -95,6 +95,14 @@ def _either(c: str, found: list[tuple[re.Match[str], str]]) -> bool:
     return re.fullmatch(r"\W*(?:o|u|or|ni|y|and)\W*", c[first.end() : last.start()]) is not None
 
 
+KM_ASK = re.compile(
+    r"\b(?:(?:que|q)\s+tal\s+(?:de|en|los|el)\s+(?:km|kms|kilometr\w*)|cuant[oa]s?\s+(?:km|kms|kilometros|millas)|"
+    r"(?:que|q)\s+kilometraje|how\s+many\s+(?:km|kms|miles|kilometers)|(?:what|how)(?:'s|\s+is|\s+about)\s+(?:the\s+)?"
+    r"(?:mileage|km)|(?:y|and)\s+(?:de\s+|el\s+|the\s+)?(?:km|kms|kilometraje|mileage)\s*$)"
+)
+"""A question about a car's mileage ("¿y qué tal de km?"), answered from its record."""
+
+
 JOINED = r"\W*(?:and|y|e|o|or|ni|,)\W*"
 """Two things asked together: "CarPlay y Bluetooth", "CarPlay or Android Auto"."""
 
@@ -112,6 +120,17 @@ def equipment_asked(raw: str, c: str) -> list[str]:
         joined = i > 0 and spans[i - 1][2] in asked and re.fullmatch(JOINED, c[spans[i - 1][1] : start])
         if joined or verbs.search(c[max(0, start - 40) : start]):
             asked.append(name)  # "does it have CarPlay and Bluetooth?": both asked
+    if KM_ASK.search(c):
+        asked.append("km")  # "¿y qué tal de km?", "how many miles on it?"
+    awd = phrases_rx(cue("features.awd")).search(c)
+    before_awd = c[max(0, awd.start() - 40) : awd.start()] if awd else ""
+    which = re.search(r"\b(?:which|cual|cuales)\b", c[: awd.start()]) if awd else None  # "which one has 4x4?" picks
+    if (
+        awd
+        and not which
+        and (verbs.search(before_awd) or patterns_rx(cue("ordinal.asks_transmission")).search(before_awd))
+    ):
+        asked.append("awd")  # "is it AWD?", "¿es 4x4?": asked about the car, not required
     transmission_verbs = patterns_rx(cue("ordinal.asks_transmission"))
     required = transmission(c)
     for label in ("automatic", "manual"):
@@ -187,7 +206,11 @@ def sort_plural(c: str) -> bool:
     if not found:
         return False
     m = min(found, key=lambda m: m.start())
-    around = re.sub(r"\bmas\b", " ", c[max(0, m.start() - 5) : m.end() + 12])
+    around = re.sub(
+        r"\b(?:mas|menos|tengas|tengan|tienes|tienen|manejas|manejan|vendas|vendan|hayas|quieras)\b",
+        " ",
+        c[max(0, m.start() - 5) : m.end() + 12],
+    )
     return bool(PLURAL_SUPERLATIVE.search(around))
 
 
@@ -273,7 +296,7 @@ def customer_name(raw: str) -> str | None:
 
 def _name_at(raw: str, start: int, explicit: bool) -> str | None:
     """The name that starts at `start`: up to five words; after "soy"/"I'm" only capitalised or known first names."""
-    from tools.text import is_ordinary_word
+    from tools.text import is_message_word, is_ordinary_word
 
     not_names = frozenset(fold(w) for w in cue("name.not_names"))
     connectors = ("de", "del", "la", "los", "y")
@@ -293,7 +316,10 @@ def _name_at(raw: str, start: int, explicit: bool) -> str | None:
         if folded in not_names or (kept and not capital and kept[0][0].isupper()):
             break
         if kept:
-            fits = capital or known or plain  # surnames: "Pérez", "López Ortega"
+            rest = raw[start + m.end() :]
+            closing = not rest.strip() or rest.lstrip()[:1] in ",.;!?"
+            lower_surname = fold(kept[0]) in first_names() and closing and not is_message_word(folded)
+            fits = capital or known or plain or lower_surname  # surnames: "Pérez", "López Ortega", "fer castañeda"
         else:
             fits = (known or plain or explicit) if capital else (known or (explicit and plain))
         if not fits:

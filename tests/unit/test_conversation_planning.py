@@ -372,3 +372,43 @@ def test_of_those_with_a_feature_the_lowest_mileage_over_the_whole_search(chat: 
     overall = chat.say("How many SUVs do you have altogether?")
     [search] = calls(overall, "search_inventory")
     assert "car_play" not in search["args"] and search["args"]["body_type"] == "suv"
+
+
+def test_a_bare_year_after_a_list_narrows_that_search(chat: Chat) -> None:
+    first = chat.say("mazda")
+    assert all(year != 2021 for _, year in [(n, int(n.split()[-1])) for n, _ in listed(first)])
+    turn = chat.say("2021")
+    [search] = calls(turn, "search_inventory")
+    assert search["args"]["make"] == "Mazda" and search["args"]["min_year"] == 2021
+    assert listed(turn) and all(name.endswith("2021") for name, _ in listed(turn))
+
+
+def test_a_term_we_do_not_offer_prices_nothing_and_asks_for_one(chat: Chat) -> None:
+    chat.say("cuanto sale el onix a 6 años?")
+    turn = chat.say("y a 9 años?")
+    assert not calls(turn, "calculate_financing")
+    assert "A 9 años no es posible" in turn.reply and "¿A qué plazo lo calculamos para el Chevrolet Onix" in turn.reply
+
+
+def test_another_body_type_for_the_same_model(chat: Chat) -> None:
+    chat.say("busco un mazda 3 hatch")
+    turn = chat.say("nel mejor sedan")
+    [search] = calls(turn, "search_inventory")
+    assert (search["args"]["model"], search["args"]["body_type"]) == ("Mazda 3", "sedan")
+
+
+def test_of_those_the_lowest_mileage_over_every_match_or_over_the_ones_shown(chat: Chat) -> None:
+    first = chat.say("busco un sedan automatico de menos de 225")
+    [search] = calls(first, "search_inventory")
+    shown = search["output"]["results"][: len(listed(first))]
+    assert search["output"]["total"] > len(shown)
+    whole = chat.say("cual tiene menos km de esos")
+    [again] = calls(whole, "search_inventory")
+    assert again["args"]["sort"] == "km_asc"
+    fewest = min(again["output"]["results"], key=lambda c: c["km"])
+    assert f"{fewest['km']:,} km" in whole.reply.splitlines()[0]
+    other = Chat(chat.agent)
+    other.say("busco un sedan automatico de menos de 225")
+    on_screen = other.say("De esos que me mencionas, ¿cuál tiene menos kilometraje?")
+    assert not calls(on_screen, "search_inventory")
+    assert f"{min(c['km'] for c in shown):,} km" in on_screen.reply

@@ -545,6 +545,10 @@ NAMES = [
     ("A nombre de María de los Ángeles Cortés Rivera, por favor.", "María de los Ángeles Cortés Rivera"),
     ("ponle mas enganche", None),
     ("te escribe mi hermano", None),
+    ("Buenos dias. Le saluda la señora Guadalupe Orozco de Lara. Quisiera agendar", "Guadalupe Orozco de Lara"),
+    ("can you put it under my husband's name, Marcus Whitfield?", "Marcus Whitfield"),
+    ("quiero ir a ver el kicks mañana a las 11, soy fer castañeda", "Fer Castañeda"),
+    ("soy juan de monterrey", "Juan"),
 ]
 
 
@@ -798,3 +802,44 @@ def test_asking_for_money_off_is_haggling(text: str) -> None:
 def test_a_past_tense_verb_is_no_typo_of_a_cue_word() -> None:
     u = understand("compre un carro con ustedes hace 2 semanas")  # "compré", not "compara"
     assert not u.compare
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "awd"),
+    [
+        ("hey! looking at the honda cr-v 2017 you have listed, is it AWD?", ["awd"], False),
+        ("busco una 4x4", [], True),
+        ("ok and which one has 4x4?", [], True),  # a pick among the cars shown
+        ("es estandar verdad? y q tal de km", ["km", "transmission"], False),
+        ("¿cuál es el más barato y cuántos kilómetros tiene?", ["km"], False),
+        ("busco uno de pocos km", [], False),
+    ],
+)
+def test_what_is_asked_about_a_car(text: str, asked: list[str], awd: bool) -> None:
+    u = understand(text)
+    assert (u.asks_features, u.all_wheel_drive) == (asked, awd)
+
+
+@pytest.mark.parametrize(
+    ("text", "human"),
+    [
+        ("Estimado asesor: me interesa el BMW X3 2019. ¿Me hacen algún descuento?", False),
+        ("hola asesor, tienen jetta?", False),
+        ("quiero hablar con un asesor", True),
+    ],
+)
+def test_greeting_the_advisor_is_no_request_for_one(text: str, human: bool) -> None:
+    assert understand(text).wants_human is human
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("and it's still 3 right?", "status"),
+        ("oye y si sigue en pie lo del domingo verdad?", "status"),
+        ("¿Seria posible recorrerla una hora, el mismo dia?", "reschedule"),
+        ("quiero cambiarlo por otro carro", None),
+    ],
+)
+def test_visit_questions_and_moves(text: str, action: str | None) -> None:
+    assert understand(text).visit_action == action
