@@ -243,6 +243,8 @@ class SearchPlanning:
             spec["fresh"] = fresh  # "lo quiero automático" about the Jetta: if it is not, other cars that are
         if u.haggle:
             spec["haggle"] = True
+        if u.body_type and not body and u.max_price is None and u.min_price is None:
+            spec["body_named"] = True  # "¿qué otra troca tienes?": the body type, not an old budget, comes first
         before = self.state.get("preferences") or {}
         same_kind = u.body_type is None or u.body_type == before.get("body_type")
         if u.course == "stretch" and u.max_price is not None and same_kind:

@@ -31,6 +31,7 @@ from graph.plan_signals import (
 from graph.references import attributes_of, has_all_wheel_drive, matches_attributes, resolve, same_car
 from graph.state import State, Step
 from graph.understanding import Understanding
+from graph.understanding.dates import shift
 from graph.visit_planning import plan_visit
 from tools.finance import FinancingTerms
 from tools.text import compact, fold
@@ -187,6 +188,10 @@ class _Planner(SearchPlanning):
         self._car()
         self._finance()
         booking = self.state.get("booking")
+        if booking and shift(self.folded) is not None and not (u.brand_texts or u.visit_action):
+            self.u = u = u.model_copy(update={"visit_action": "reschedule"})  # "mejor un día antes"
+            self.intent = "visit_change"
+            self.plan.update(intent="visit_change", visit_action="reschedule")
         if self.intent == "schedule" and booking and u.visit_when and not u.brand_texts and not u.ordinal:
             self.intent = "visit_change"  # "mejor mañana a las 10": the booked visit moves, no second booking
             self.plan["intent"] = "visit_change"
@@ -361,6 +366,11 @@ class _Planner(SearchPlanning):
         elif resolution.car is None and u.brand_texts:
             self.lookups = [self._lookup(0, "lookup")]
             self.steps |= {"normalize", "search"}
+        elif resolution.car is None and self.selected and not resolution.candidates and (u.min_year or u.max_km):
+            same = {k: self.selected[k] for k in ("make", "model") if self.selected.get(k)}  # "¿y la del 2018?"
+            filters = {**same, **attributes_of(u.model_dump())}
+            self.lookups = [{"mention": None, "filters": filters, "sort": u.sort or "price_asc", "purpose": "lookup"}]
+            self.steps.add("search")
         elif resolution.car is None and resolution.candidates and self.intent in ("finance", "schedule"):
             self.plan["candidates"] = resolution.candidates[: self.context.max_cars_in_reply]
             self.out["pending"] = "which_car"

@@ -148,7 +148,8 @@ def _run(
             more, recorded = call_tool(tool, {**relaxed, "sort": spec.get("sort", "price_asc"), "limit": SEARCH_LIMIT})
             messages += recorded
             alternatives = [c for c in more.get("results", []) if c["stock_id"] not in exclude]
-        if seen and alternatives and {c["stock_id"] for c in alternatives[: context.max_cars_in_reply]} <= seen:
+        again = {c["stock_id"] for c in alternatives[: context.max_cars_in_reply]} <= seen
+        if seen and alternatives and again and not spec.get("body_named"):  # "¿qué otra troca?": still pickups
             relaxed = _relaxed(filters, budget_first=True)  # the same cars again: keep the budget instead
             more, recorded = call_tool(tool, {**relaxed, "sort": spec.get("sort", "price_asc"), "limit": SEARCH_LIMIT})
             messages += recorded

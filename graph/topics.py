@@ -22,7 +22,7 @@ QUESTION = re.compile(
     r"\?|(?:^|[.!;]\s)\W*(?:(?:y|ok|oye|va|bueno|and|also|so|ok\s+y)\W+)?(?:que|como|cuando|donde|cual|cuales|cuanto|cuanta|"
     r"cuantos|por que|se puede|puedo|hay|tienen|tiene|trae|traen|incluye|incluyen|aceptan|"
     r"manejan|hacen|dan|venden|what|how|when|where|which|can|do|does|is|are|will|would)\b|"
-    r"\bo\s+(?:como|que|cual|no|nel)\W*$|\b(?:verdad|cierto|right)\W*$|"
+    r"\bo\s+(?:como|que|q|cual|no|nel|k)\W*$|\b(?:verdad|cierto|right)\W*$|"
     r"\b(?:q|que|cuales|cuantos|cuantas|cuanto)\s+(?:\w+\s+)?(?:ocupo|necesito|nesecito|llevo|piden|pide|requiero|"
     r"tengo\s+que|hay\s+que|se\s+necesita)\b|"
     r"\b(?:quisiera saber|quiero saber|me (?:puede|podria|puedes|podrias) (?:decir|confirmar|explicar)|"
@@ -166,7 +166,8 @@ FOLLOW_UP = re.compile(
 def _follow_up_topic(text: str, understanding: Understanding, state: Any) -> str | None:
     """ "y si ya le metí 400 km?" right after the return policy: the same topic, asked again."""
     last = list(((state.get("plan") or {}).get("topics")) or [])
-    searching = understanding.brand_texts or understanding.body_type or understanding.max_price or understanding.sort
+    u = understanding
+    searching = u.brand_texts or u.body_type or u.max_price or u.sort or u.min_year or u.ordinal
     if not last or searching or _calculation(understanding) or not (is_question(text) or FOLLOW_UP.search(fold(text))):
         return None
     return str(last[0]) if FOLLOW_UP.search(fold(text)) else None
@@ -211,5 +212,8 @@ def _unknown_question(text: str, understanding: Understanding, state: Any) -> bo
         understanding.transmission,
         understanding.all_wheel_drive,
         understanding.sort,
+        understanding.min_year,
+        understanding.max_year,
+        understanding.max_km,
     )
     return not any(slots) and len(re.findall(r"\w+", text)) >= 2

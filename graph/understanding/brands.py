@@ -174,8 +174,16 @@ def _accept(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], sure_makes: 
         return True
     if alone and len(tokens) == 1:
         return True
-    if hit.first == 1 and prev in articles and lang_es and not is_spanish_word(tokens[hit.first][0]):
-        return True  # "la frontier en cuanto?": a name that is no Spanish word, opening the message with its article
+    ahead = [w for w, _, _ in tokens[hit.last : hit.last + 3]]
+    priced = any(any(ch.isdigit() for ch in w) or w in PRICE_WORDS for w in ahead)
+    if (
+        prev in articles
+        and lang_es
+        and not is_spanish_word(tokens[hit.first][0])
+        and prev not in ("a", "the")
+        and priced
+    ):
+        return True  # "q rollo, la frontier pro4x en cuánto?": a name that is no Spanish word, its article, a price
     return _car_context(tokens, hit.first, hit.last, lang_es)
 
 
@@ -214,6 +222,8 @@ def brand_mentions(
     return [Mention(m.start, m.end, m.text, m.owned or fold(m.text) in owned) for m in mentions]
 
 
+PRICE_WORDS = frozenset({"cuanto", "cuesta", "cuestan", "precio", "sale", "vale", "en", "mes", "credito", "contado"})
+"""Words right after a name that ask its price ("la frontier en cuánto?", "la tracker a crédito")."""
 POSSESSIVES = frozenset({"mi", "nuestro", "nuestra", "my", "our"})
 PLACE_NOUNS = frozenset({"sucursal", "branch", "agencia", "tienda", "store", "location", "plaza", "patio"})
 

@@ -92,7 +92,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?:make|move|change|switch|push)\s+it\s+(?:to\s+)?(?:at\s+)?)\s*{clock}|"
             r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|hrs)\b|\d{1,2}:\d{2}|"
             r"(?:like|around|about|say|tipo|como|eso\s+de)\s+\d{1,2}(?:[:.]\d{2})?\b(?!\s*(?:mil|k|%|km|anos|meses|pesos|years|months))|"
-            r"\d{1,2}(?:[:.]\d{2})?\s*-?ish\b)"
+            r"\d{1,2}(?:[:.]\d{2})?\s*-?ish\b|"
+            r"(?:tipo|como|a\s+las|at|around|about|like)\s+(?:[1-9]|1\d|2[0-3])[0-5]\d\b(?!\s*(?:mil|k|km|pesos)))"
         ),
         "part": re.compile(
             r"\b(?:(?:en|por|de)\s+la\s+(?:manana|tarde|noche)|in\s+the\s+(?:morning|afternoon|evening)|"
@@ -274,7 +275,8 @@ def _hour(text: str) -> time | None:
             return time(12, 0)
         return None
     words = match.group(0)
-    digits = re.search(r"(\d{1,2})(?:[:.](\d{2}))?", words)
+    digits = re.search(r"\b([1-9]|1\d|2[0-3])([0-5]\d)\b", words)  # "tipo 1130": 11:30
+    digits = digits or re.search(r"(\d{1,2})(?:[:.](\d{2}))?", words)
     if digits:
         hour, minute = int(digits.group(1)), int(digits.group(2) or 0)
     else:

@@ -70,6 +70,13 @@ def _reject(slots: dict[str, Any], name: str, value: float) -> None:
     slots["rejected"].append(f"{name}:{round(value) if value == int(value) else value}")
 
 
+DIFFERENCE_AFTER = re.compile(
+    r"^\s*(?:pesos\s+|varos\s+|bucks\s+|dollars\s+)?(?:mas\s+barat[oa]s?|mas\s+car[oa]s?|menos\s+que|de\s+diferencia|"
+    r"cheaper|less\s+than\s+(?:here|yours|you)|more\s+expensive|off\b)"
+)
+"""A number that measures a difference between prices ("20 mil más barata", "10k cheaper"), not a budget."""
+
+
 def _classify(c: str, nums: list[Num], i: int, lang: str, slots: dict[str, Any]) -> int:
     """Read number i into the slots; returns how many numbers were consumed (2 for a range)."""
     n = nums[i]
@@ -92,6 +99,8 @@ def _classify(c: str, nums: list[Num], i: int, lang: str, slots: dict[str, Any])
     if year_word and (n.value > LAST_YEAR or 1000 <= n.value < FIRST_YEAR):
         _reject(slots, "year", n.value)
         return 1
+    if DIFFERENCE_AFTER.match(_after(c, n)):
+        return 1  # "20 mil más barata en otra agencia": a difference, no budget
     if cues().down_pct_before.search(_before(c, n)) and 0 < n.value < 100 and n.mult == 1:
         slots["down_payment_pct"] = float(n.value)
     elif MIN_MONTHLY <= n.value < MIN_BARE_MONEY and is_monthly(c, n) and not has_money_mark(c, n):

@@ -412,3 +412,32 @@ def test_of_those_the_lowest_mileage_over_every_match_or_over_the_ones_shown(cha
     on_screen = other.say("De esos que me mencionas, ¿cuál tiene menos kilometraje?")
     assert not calls(on_screen, "search_inventory")
     assert f"{min(c['km'] for c in shown):,} km" in on_screen.reply
+
+
+def test_another_year_of_the_car_discussed_is_looked_up(chat: Chat) -> None:
+    chat.say("en otra agencia vi la misma cx-5 2019 20 mil mas barata, me la igualan?")
+    turn = chat.say("y la del 2018?")
+    [search] = calls(turn, "search_inventory")
+    assert (search["args"]["model"], search["args"]["min_year"]) == ("CX-5", 2018)
+    [car] = search["output"]["results"]
+    assert f"${car['price']:,}" in turn.reply and "no lo tengo" not in turn.reply
+
+
+def test_a_price_difference_is_no_budget_and_a_price_match_is_haggling(chat: Chat) -> None:
+    turn = chat.say("en otra agencia vi la misma cx-5 2019 20 mil mas barata, me la igualan?")
+    assert all("max_price" not in c["args"] for c in calls(turn, "search_inventory"))
+    assert [c["args"]["topic"] for c in calls(turn, "search_knowledge")] == ["fixed-prices"]
+
+
+def test_another_one_of_a_body_type_keeps_the_body_type(chat: Chat) -> None:
+    chat.say("q rollo, la frontier pro4x en cuanto me la dejas? sin rodeos")
+    chat.say("ta carisima, 580 y me la llevo, ni tu ni yo")
+    turn = chat.say("ps entonces q otra troca tienes")
+    assert listed(turn) and all("Frontier" in name for name, _ in listed(turn)), turn.reply
+
+
+def test_a_day_earlier_moves_the_booking(chat: Chat) -> None:
+    chat.say("holaa quiero ver el t-cross el jueves 3 a las 10, soy mariana quezada")
+    turn = chat.say("mejor un dia antes")
+    [moved] = calls(turn, "reschedule_visit")
+    assert moved["output"]["when_iso"].startswith("2026-12-02T10:00") and "2 de diciembre" in turn.reply

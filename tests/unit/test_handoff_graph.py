@@ -301,6 +301,7 @@ def test_real_manipulation_still_gets_the_refusal(agent: Any) -> None:
         "Right, could you get someone to ring me who can actually check?",
         "Can you put me through to whoever handles that?",
         "mejor pasame con quien lleve lo de los creditos",
+        "Señorita, prefiero tratar estos asuntos con una persona. ¿Sería posible que alguien me llamara?",
     ],
 )
 def test_indirect_requests_for_a_person_hand_off(agent: Any, message: str) -> None:

@@ -354,10 +354,17 @@ def topics_of(question: str) -> list[str]:
         ("nice. is there actually a location in qro or would i have to drive to cdmx", ["branches"]),
         ("hey, quick one - what docs do I need to apply for financing?", ["financing-documents", "financing-process"]),
         ("That's steep. Knock 50 grand off and you've got yourself a deal", ["fixed-prices"]),
+        ("y pa tramitar el credito q papeles ocupo", ["financing-documents", "financing-process"]),
+        ("orale. y si no me late lo regreso o q", ["trial-return"]),
     ],
 )
 def test_questions_as_customers_type_them_find_their_topic(question: str, topics: list[str]) -> None:
     assert topics_of(question) == topics
+
+
+def test_another_dealer_is_no_branch_nor_a_price_match() -> None:
+    topics = topics_of("me rechazaron el credito en otra agencia x el buro")
+    assert topics[0] == "credit-history" and not {"branches", "fixed-prices"} & set(topics)
 
 
 def test_a_search_is_no_dealer_question() -> None:

@@ -69,6 +69,8 @@ WHEN = [
     ("a las 4 estaria bien. el viernes me queda", date(2026, 11, 27), time(16, 0)),  # the day and the hour apart
     ("Can I book to see the Volvo S60 on Monday morning, say 10?", date(2026, 11, 30), time(10, 0)),
     ("thursday, 2ish?", date(2026, 11, 26), time(14, 0)),
+    ("el viernes tipo 1130", date(2026, 11, 27), time(11, 30)),  # the hour without its colon
+    ("el viernes a las 930", date(2026, 11, 27), time(9, 30)),
 ]
 
 
