@@ -61,6 +61,14 @@ def plan_turn(
     return _Planner(u, text, state, context, terms, preferences).run()
 
 
+LONGEST = re.compile(
+    r"\b(?:al\s+plazo\s+mas\s+largo|a(?:l)?\s+(?:lo\s+)?maximo\s+(?:de\s+)?plazo|al\s+maximo\s+(?:de\s+)?tiempo|"
+    r"(?:over|at|for)\s+the\s+longest(?:\s+term)?|the\s+longest\s+term)\b"
+)
+THAT_TERM = re.compile(r"\b(?:a\s+ese\s+plazo|con\s+ese\s+plazo|(?:over|at|for|with)\s+that\s+term)\b")
+""" "al plazo más largo", "¿y a ese plazo…?" after the terms were told: the longest term."""
+SHORT_TERM = re.compile(r"^\W*(?:y\s+)?(?:a|en|over)\s+([3-6])\b(?!\s*(?:meses|months|mil|k|%|pm|am|de\s+la))")
+""" "a 6 entonces" right after a quote: six years (terms are 3 to 6 years)."""
 SHOWN_ONES = re.compile(
     r"\b(?:que\s+me\s+(?:menciona\w*|mostr\w*|ensen\w*|pas\w*|mand\w*|enviaste|envio|diste|dio)|"
     r"(?:you|u)\s+(?:showed|listed|sent|mentioned|gave)|(?:the\s+)?ones\s+(?:shown|listed|above)|de\s+la\s+lista)\b"
@@ -115,7 +123,17 @@ class _Planner(SearchPlanning):
             name = text.strip().rstrip(".")
             self.u = u = u.model_copy(update={"customer_name": name.title() if name.islower() else name})
             self.prefs["customer_name"] = self.u.customer_name
-        last_quote = bool(state.get("financing")) and re.match(r"^\W*(?:y\s+)?(?:con|dando|with)\b", self.folded)
+        terms_told = "rates-terms" in ((state.get("plan") or {}).get("topics") or [])
+        longest = LONGEST.search(self.folded) or (terms_told and THAT_TERM.search(self.folded))
+        if longest and u.term_months is None:  # "a ese plazo" right after the terms: the longest, 72 months
+            self.u = u = u.model_copy(update={"term_months": max(terms.allowed_terms)})
+            self.prefs["term_months"] = u.term_months
+        years = SHORT_TERM.match(self.folded) if state.get("financing") and u.term_months is None else None
+        if years and int(years.group(1)) * 12 in terms.allowed_terms:  # "a 6 entonces con 50 mil": six years
+            self.u = u = u.model_copy(update={"term_months": int(years.group(1)) * 12, "intent": "finance"})
+            self.prefs["term_months"] = u.term_months
+        lead = r"^\W*(?:y\s+)?(?:(?:a|en)\s+\d{1,2}\s+(?:anos\s+|years\s+)?(?:entonces\s+|pues\s+|then\s+)?)?"
+        last_quote = bool(state.get("financing")) and re.match(lead + r"(?:con|dando|with)\b", self.folded)
         quoted = [p for p in state.get("financing") or [] if "error" not in p]
         if quoted and SAME_DOWN.search(self.folded) and u.down_payment is None and u.down_payment_pct is None:
             self.prefs["down_payment_pct"] = float(quoted[-1]["down_payment_pct"])  # "con ese enganche a 72 meses"
@@ -174,7 +192,7 @@ class _Planner(SearchPlanning):
             self.notes.append(f"term:{u.term_months}")
             nearest = min(self.terms.allowed_terms, key=lambda t: abs(t - int(u.term_months or 0)))
             quoted = {int(p.get("term_months") or 0) for p in self.state.get("financing") or [] if "error" not in p}
-            if self.selected and nearest not in quoted and abs(nearest - int(u.term_months)) <= 60:
+            if (self.selected or u.brand_texts) and nearest not in quoted and abs(nearest - int(u.term_months)) <= 60:
                 self.u = u = u.model_copy(update={"term_months": nearest})  # "¿a 10 años?": the longest we do
                 self.prefs["term_months"] = nearest
             else:

@@ -167,7 +167,9 @@ def _accept(hit: Hit, raw: str, tokens: list[tuple[str, int, int]], sure_makes: 
     prev = tokens[hit.first - 1][0] if hit.first > 0 else ""
     if target.everyday == "common":
         going = any(w in _context()[3] for w in _prev_words(tokens, hit.first, 3))
-        return capital and prev in articles and not going  # "voy a la City": a place
+        before = _prev_words(tokens, hit.first, 2)
+        priced = len(before) == 2 and before[0] in PRICE_BEFORE and prev in articles  # "dame precio del golf gti"
+        return (capital and prev in articles and not going) or priced  # "voy a la City": a place
     places, place_verbs = _context()[2], _context()[3]
     going = any(w in place_verbs for w in _prev_words(tokens, hit.first, 3))
     if capital and prev not in places and not (prev == "a" and lang_es) and not going:
@@ -222,6 +224,8 @@ def brand_mentions(
     return [Mention(m.start, m.end, m.text, m.owned or fold(m.text) in owned) for m in mentions]
 
 
+PRICE_BEFORE = frozenset({"precio", "cuanto", "cuesta", "cuestan", "vale", "price", "cotiza", "cotizame", "cotizar"})
+"""Words before an article and a common word that make it a car asked about ("precio del golf", "cuánto el city")."""
 PRICE_WORDS = frozenset({"cuanto", "cuesta", "cuestan", "precio", "sale", "vale", "en", "mes", "credito", "contado"})
 """Words right after a name that ask its price ("la frontier en cuánto?", "la tracker a crédito")."""
 POSSESSIVES = frozenset({"mi", "nuestro", "nuestra", "my", "our"})

@@ -93,7 +93,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|hrs)\b|\d{1,2}:\d{2}|"
             r"(?:like|around|about|say|tipo|como|eso\s+de)\s+\d{1,2}(?:[:.]\d{2})?\b(?!\s*(?:mil|k|%|km|anos|meses|pesos|years|months))|"
             r"\d{1,2}(?:[:.]\d{2})?\s*-?ish\b|"
-            r"(?:tipo|como|a\s+las|at|around|about|like)\s+(?:[1-9]|1\d|2[0-3])[0-5]\d\b(?!\s*(?:mil|k|km|pesos)))"
+            r"(?:tipo|como|a\s+las|at|around|about|like)\s+(?:[1-9]|1\d|2[0-3])[0-5]\d\b(?![.,]\d)(?!\s*(?:mil|k|km|pesos))|"
+            rf"(?:half|quarter)\s+(?:past|to)\s+(?:\d{{1,2}}|{hour_word})\b)"
         ),
         "part": re.compile(
             r"\b(?:(?:en|por|de)\s+la\s+(?:manana|tarde|noche)|in\s+the\s+(?:morning|afternoon|evening)|"
@@ -284,6 +285,12 @@ def _hour(text: str) -> time | None:
         if name is None:
             return None
         hour, minute = _calendar()["hours"][name], 0
+    if re.search(r"\bhalf\s+past\b", words):
+        minute = 30
+    elif re.search(r"\bquarter\s+past\b", words):
+        minute = 15
+    elif re.search(r"\bquarter\s+to\b", words):
+        hour, minute = hour - 1, 45
     if re.search(r"\by\s+media\b", words):
         minute = 30
     elif re.search(r"\by\s+cuarto\b", words):

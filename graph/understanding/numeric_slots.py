@@ -114,10 +114,12 @@ def _classify(c: str, nums: list[Num], i: int, lang: str, slots: dict[str, Any])
 
 def _is_thousands(c: str, n: Num) -> bool:
     """ "hasta 400", "presupuesto 250", "y si estiro a 450": a small bare number after a budget cue is thousands."""
-    if n.mult > 1 or n.grouped or not 50 <= n.value <= PRICE_CONTEXT_MAX or n.value != int(n.value):
-        return False
     k = cues()
     before, after = _before(c, n), _after(c, n)
+    down = bool(k.down_after.match(after))  # "tengo 40 de enganche": forty thousand down
+    low = 10 if down else 50
+    if n.mult > 1 or n.grouped or not low <= n.value <= PRICE_CONTEXT_MAX or n.value != int(n.value):
+        return False
     if re.match(r"^\s*(?:varos|baros|lucas|bolas|de\s+lana)\b", after):
         return True  # "traigo como 200 varos": two hundred thousand, in slang
     if k.money_after.match(after) or k.km_after.match(after):
