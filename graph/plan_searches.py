@@ -171,7 +171,14 @@ class SearchPlanning:
         if u.monthly_payment is not None:
             return True
         changed = u.term_months is not None or u.down_payment is not None or u.down_payment_pct is not None
-        return changed and bool(self.state.get("affordability")) and not self._car_in_focus()
+        if changed and bool(self.state.get("affordability")) and not self._car_in_focus():
+            return True
+        refined = changed or bool(u.min_year or u.transmission or u.body_type or u.features or u.max_km)
+        budget_list = bool((self.state.get("last_list") or {}).get("affordable")) and bool(
+            self.prefs.get("monthly_payment")
+        )
+        # "only automatics, nothing older than 2019" right after "what can I get for 6,000 a month?": the same budget
+        return budget_list and refined and u.max_price is None and not (u.brand_texts or self._car_in_focus())
 
     def _searches(self) -> None:
         """The lists this turn shows: one per model named, or per body type asked, or one."""

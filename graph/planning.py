@@ -61,6 +61,8 @@ def plan_turn(
     return _Planner(u, text, state, context, terms, preferences).run()
 
 
+EACH = re.compile(r"\b(?:both|each|ambos|ambas|los\s+dos|las\s+dos|cada\s+(?:una|uno)|the\s+two)\b")
+""" "¿cuánto sale cada una?", "both Odysseys": every car of the model named, not one."""
 LONGEST = re.compile(
     r"\b(?:al\s+plazo\s+mas\s+largo|a(?:l)?\s+(?:lo\s+)?maximo\s+(?:de\s+)?plazo|al\s+maximo\s+(?:de\s+)?tiempo|"
     r"(?:over|at|for)\s+the\s+longest(?:\s+term)?|the\s+longest\s+term)\b"
@@ -171,8 +173,13 @@ class _Planner(SearchPlanning):
         if u.haggle and "fixed-prices" not in self.topics:
             self.topics.append("fixed-prices")
         appraisal = bool(APPRAISAL.search(self.folded)) and bool(self.prefs.get("owned_car") or u.owned_car)
-        if appraisal:  # "¿cuánto me darían? tiene 80 mil km": their car's km, not a search; an inspection quotes it
-            slots = ("max_km", "max_price", "min_price", "min_year", "max_year")
+        selling = "sell-your-car" in self.topics and not (u.body_type or u.max_price)
+        if appraisal or selling:  # "¿cuánto me darían? tiene 80 mil km", "if I sell you my 2015 Fit": their car
+            slots = (
+                ("max_km", "min_year", "max_year")
+                if not appraisal
+                else ("max_km", "max_price", "min_price", "min_year", "max_year")
+            )
             self.u = u = u.model_copy(update=dict.fromkeys(slots))
             before: dict[str, Any] = dict(self.state.get("preferences") or {})
             for key in slots:  # the preferences keep what they were before this message
@@ -180,6 +187,7 @@ class _Planner(SearchPlanning):
                     self.prefs[key] = before[key]
                 else:
                     self.prefs.pop(key, None)
+        if appraisal:
             before_topics = set((self.state.get("plan") or {}).get("topics") or [])
             trading = "trade-in" in self.topics and "sell-your-car" not in before_topics
             own = "trade-in" if trading else "sell-your-car"  # selling it, unless it pays for the next car
@@ -377,7 +385,12 @@ class _Planner(SearchPlanning):
         self.out["selected"] = resolution.car
         if resolution.missing:
             self.out["notice"] = "reference_missing"
-        if (u.compare or self.intent == "finance") and len(u.brand_texts) >= 2:
+        each = self.intent == "finance" and len(u.brand_texts) == 1 and EACH.search(self.folded)
+        if each:  # "both odysseys, how much monthly each?": every car of that model, priced side by side
+            self.lookups = [self._lookup(0, "compare")]
+            self.steps |= {"normalize", "search", "finance"}
+            self.out["selected"] = None
+        elif (u.compare or self.intent == "finance") and len(u.brand_texts) >= 2:
             self.lookups = [self._lookup(i, "compare") for i in range(len(u.brand_texts))]
             self.steps |= {"normalize", "search", "finance"}
             self.out["selected"] = None

@@ -34,6 +34,10 @@ CAR_QUESTION_TOPICS = ("car-data",)
 """Topics that, with a car under discussion, are answered from its inventory record instead."""
 
 
+PROCESS_QUESTION = re.compile(
+    r"\b(?:como\s+(?:funciona|es\s+el|le\s+hago|se\s+tramita)|requisitos|how\s+does|how\s+do\s+i\s+apply|process|proceso)\b"
+)
+"""Words that ask how financing works, even next to a monthly budget."""
 PAYMENT_WORDS = re.compile(
     r"\b(?:mensualidad|mensual|al mes|monthly|per month|a month|cuanto (?:sale|queda|quedaria|saldria|pagaria))\b"
 )
@@ -114,6 +118,8 @@ def detect_topics(text: str, understanding: Understanding, state: Any, kb: Knowl
         hits -= FINANCE_POLICY | {"financing-documents", "credit-history"}  # "de contado, no quiero crédito"
     if _calculation(understanding):
         hits.discard("down-payment")  # "a 36 meses dando 100 mil de enganche": a payment to compute, not a policy
+    if understanding.monthly_payment is not None and not PROCESS_QUESTION.search(fold(text)):
+        hits -= FINANCE_POLICY  # "what can I get for 6,000 a month, 4-year loan?": a budget to compute
     names_a_car = understanding.sort or understanding.ordinal or understanding.refers_back or understanding.brand_texts
     if names_a_car and (_calculation(understanding) or PAYMENT_WORDS.search(fold(text))):
         hits -= FINANCE_POLICY - ({"down-payment"} if understanding.min_down_payment else set())  # its payment

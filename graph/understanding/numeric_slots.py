@@ -126,6 +126,12 @@ def _is_thousands(c: str, n: Num) -> bool:
         return False
     if k.offer_after.match(after) or k.down_after.match(after) or k.around_after.match(after):
         return True  # "300 más o menos"
+    if re.search(
+        r"\b(?:suvs?|sedan(?:es)?|hatch\w*|pick\s?ups?|trocas?|camionetas?|carros?|autos?|coches?|minivans?|"
+        r"algo|uno|una)\s+de\s*$",
+        before,
+    ) and not re.match(r"^\s*(?:anos|años|meses|puertas|pasajeros|km)", after):
+        return True  # "una suv de 300": three hundred thousand
     if k.min_after.match(after) and re.search(r"(?:^|\bde)\s*$", before):
         return True  # "de 300 pa arriba", "300 para arriba": a price floor
     contexts = (k.max_before, k.min_before, k.around_before, k.offer_before, k.down_before)

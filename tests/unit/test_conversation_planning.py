@@ -441,3 +441,35 @@ def test_a_day_earlier_moves_the_booking(chat: Chat) -> None:
     turn = chat.say("mejor un dia antes")
     [moved] = calls(turn, "reschedule_visit")
     assert moved["output"]["when_iso"].startswith("2026-12-02T10:00") and "2 de diciembre" in turn.reply
+
+
+def test_a_monthly_budget_holds_while_the_customer_refines(chat: Chat) -> None:
+    chat.say("What can I get for around 6,000 pesos a month? I can put down 70k, 4-year loan")
+    refined = chat.say("Only automatics please, and nothing older than 2019")
+    [search] = calls(refined, "search_inventory")
+    [afford] = calls(refined, "max_price_for_payment")
+    assert search["args"]["max_price"] == int(float(afford["output"]["max_price"]))
+    assert (search["args"]["transmission"], search["args"]["min_year"]) == ("automatic", 2019)
+    stretched = chat.say("what if I stretch it to 60 months? does an SUV fit then?")
+    [afford] = calls(stretched, "max_price_for_payment")
+    [search] = calls(stretched, "search_inventory")
+    assert afford["args"]["term_months"] == 60 and search["args"]["body_type"] == "suv"
+    assert not calls(stretched, "search_knowledge") or all(
+        c["args"]["topic"] != "financing-process" for c in calls(stretched, "search_knowledge")
+    )
+
+
+def test_each_car_of_a_model_is_priced_when_asked_for_both(chat: Chat) -> None:
+    chat.say("I need a minivan")
+    turn = chat.say("ok what about both odysseys, how much monthly each with 20% down 48 months?")
+    [search] = calls(turn, "search_inventory")
+    odysseys = [c for c in search["output"]["results"] if c["model"] == "Odyssey"]
+    priced = sorted(c["args"]["price"] for c in calls(turn, "calculate_financing"))
+    assert len(odysseys) >= 2 and priced == sorted(c["price"] for c in odysseys[:2])
+
+
+def test_selling_my_car_is_no_search_for_its_year(chat: Chat) -> None:
+    turn = chat.say("nice. and if I sell you my 2015 honda fit, do you pay right away?")
+    assert not calls(turn, "search_inventory")
+    assert [c["args"]["topic"] for c in calls(turn, "search_knowledge")] == ["sell-your-car"]
+    assert "immediate payment" in turn.reply

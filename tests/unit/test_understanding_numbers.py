@@ -85,6 +85,12 @@ PRICE_CONTEXT = [
     ("300 mas o menos", {"max_price": 300000, "around_price": 300000}),
     ("de 300 pa arriba", {"min_price": 300000}),  # a price floor
     ("suv de 250 para arriba", {"min_price": 250000}),
+    ("quiero vender mi aveo y comprar una suv de 300", {"max_price": 300000}),
+    ("tengo 40 de enganche", {"down_payment": 40000}),
+    (
+        "What can I get for around 6,000 pesos a month? I can put down 70k",
+        {"monthly_payment": 6000, "down_payment": 70000},
+    ),
 ]
 
 
