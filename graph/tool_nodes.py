@@ -81,6 +81,14 @@ def search(state: State, runtime: Runtime[Context], toolkit: Toolkit) -> dict[st
         if filters is None or (brand.get("requested_model") and brand.get("make") in found_makes and len(specs) > 1):
             outcomes.append({**spec, "skipped": True})  # "¿tiguan o taos?": the Taos is named as missing, no list
             continue
+        same = [
+            o
+            for o in outcomes
+            if not o.get("skipped") and o.get("filters") == filters and o.get("purpose") == spec.get("purpose")
+        ]
+        if same:
+            outcomes.append({**spec, "skipped": True})  # "any Jeeps? a Wrangler would be the dream": one Jeep list
+            continue
         seen = {c["stock_id"] for c in state.get("shown") or []}
         asked = [f for f in (state.get("understanding") or {}).get("asks_features") or [] if f in EQUIPMENT]
         outcome, recorded = _run(spec, filters, toolkit, context, seen, asked)

@@ -23,6 +23,7 @@ QUESTION = re.compile(
     r"cuantos|por que|se puede|puedo|hay|tienen|tiene|trae|traen|incluye|incluyen|aceptan|"
     r"manejan|hacen|dan|venden|what|how|when|where|which|can|do|does|is|are|will|would)\b|"
     r"\bo\s+(?:como|que|q|cual|no|nel|k)\W*$|\b(?:verdad|cierto|right)\W*$|"
+    r"\b(?:what(?:'s|\s+is|\s+are)|how(?:'s|\s+is|\s+does))\s+(?:the|your)\b|\b(?:cual|como)\s+(?:es|son)\s+(?:el|la|los|las|su|sus)\b|"
     r"\b(?:q|que|cuales|cuantos|cuantas|cuanto)\s+(?:\w+\s+)?(?:ocupo|necesito|nesecito|llevo|piden|pide|requiero|"
     r"tengo\s+que|hay\s+que|se\s+necesita)\b|"
     r"\b(?:quisiera saber|quiero saber|me (?:puede|podria|puedes|podrias) (?:decir|confirmar|explicar)|"

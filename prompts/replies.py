@@ -21,7 +21,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "unknown_question": "Ese dato no lo tengo a la mano y no quiero dar[[te|le]] uno equivocado.",
         "misunderstood": "Perdón, no [[te|le]] entendí bien. ¿Me lo [[dices|dice]] de otra forma? Puedo buscar autos, calcular mensualidades o agendar visitas.",
         # -- handoff
-        "handoff_done": "Te comunico con un asesor: [[te|le]] escribirá por este mismo chat en breve.",
+        "handoff_done": "[[Te|Le]] comunico con un asesor: [[te|le]] escribirá por este mismo chat en breve.",
         "handoff_complaint": "Lamento mucho lo que [[pasaste|pasó]]. Un asesor va a revisar [[tu|su]] caso personalmente y [[te|le]] escribirá por este chat en breve.",
         "handoff_hours": "Nuestro horario es de 9:00 a 18:00; fuera de ese horario, [[te|le]] contactará en cuanto abramos.",
         "handoff_waiting": "Sigo buscando a un asesor para [[ti|usted]]; en cuanto esté disponible [[te|le]] escribe por aquí. Gracias por [[tu|su]] paciencia.",

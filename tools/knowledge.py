@@ -29,7 +29,7 @@ from tools.knowledge_files import (
     parse_sections,
     read_branches,
 )
-from tools.text import fold, load_lexicon, sounds_like
+from tools.text import fold, is_english_word, load_lexicon, sounds_like
 
 __all__ = ["KNOWLEDGE_DIR", "Branch", "KnowledgeBase", "KnowledgeError", "Passage", "Section", "parse_sections"]
 
@@ -168,8 +168,8 @@ class KnowledgeBase:
         return re.sub(r"[a-z]+", lambda m: self._correct_word(m.group()), fold(text))
 
     def _correct_word(self, word: str) -> str:
-        if word in self._known or len(word) < 4:
-            return word
+        if word in self._known or len(word) < 4 or is_english_word(word):
+            return word  # "check out" is English, not a misspelt "cheque"
         if sounds_like(word) in self._sounds:
             return self._sounds[sounds_like(word)]  # "aseguransa" → "aseguranza": spelt as it sounds
         if len(word) < TYPO_MIN_LENGTH:

@@ -81,6 +81,11 @@ def _language_words(language: str) -> frozenset[str]:
     return frozenset(fold(word) for word in SpellChecker(language=language, distance=1).word_frequency)
 
 
+def is_english_word(word: str) -> bool:
+    """Whether a folded word is in the English dictionary ("check", "deliver")."""
+    return word.lower() in _language_words("en")
+
+
 def is_spanish_word(word: str) -> bool:
     """Whether a folded word is Spanish ("polo", "rio" are; "frontier", "kicks" are not)."""
     return word.lower() in _spanish_words()

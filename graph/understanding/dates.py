@@ -150,7 +150,8 @@ SHIFT = re.compile(
     r"(?P<way>mas\s+tarde|despues|later|after|antes|before|earlier|mas\s+temprano)\b"
 )
 MOVE_BY = re.compile(
-    r"\b(?P<verb>recorr\w*|atras\w*|pospon\w*|retras\w*|push(?:\s+it)?\s+back|adelant\w*|move\s+it\s+up)\s+"
+    r"\b(?P<verb>recorr\w*|atras\w*|pospon\w*|retras\w*|push(?:\s+(?:it|that|this))?\s+back|adelant\w*|"
+    r"move(?:\s+(?:it|that|this))?\s+up|bring(?:\s+(?:it|that|this))?\s+forward)\s+"
     r"(?:\w+\s+)?(?P<count>\d{1,2}|un|una|an|a|one|dos|two|media|half\s+an?)\s+(?P<unit>horitas?|horas?|hours?|minutos|minutes)\b"
 )
 """'recorrerla una hora' (later), 'adelantarla media hora' (earlier): the verb says which way."""
@@ -185,7 +186,7 @@ def shift(folded: str) -> timedelta | None:
             if half
             else (timedelta(minutes=count) if move.group("unit").startswith("m") else timedelta(hours=count))
         )
-        return -delta if move.group("verb").startswith(("adelant", "move")) else delta
+        return -delta if move.group("verb").startswith(("adelant", "move", "bring")) else delta
     if NEXT_DAY.search(folded):
         return timedelta(days=1)
     if DAY_BEFORE.search(folded):

@@ -121,6 +121,10 @@ def _accept_digits(toks: list[Token], j: int, acc: _Acc) -> int:
     return 1
 
 
+TRIM_AFTER_GRAND = frozenset({"touring", "cherokee", "vitara", "caravan", "sport", "limited", "i10", "tour", "sedan"})
+"""Words after "grand" that make it part of a version's name."""
+
+
 def _accept_mult(toks: list[Token], j: int, acc: _Acc) -> int:
     """Accept a multiplier (k, mil, millones, thousand, M) and an optional 'y medio' / 'and a half'."""
     words = number_words()
@@ -129,6 +133,8 @@ def _accept_mult(toks: list[Token], j: int, acc: _Acc) -> int:
         return 0
     if word == "m" and toks[j][1] != toks[j - 1][2]:
         return 0
+    if word == "grand" and _tok(toks, j + 1) in TRIM_AFTER_GRAND:
+        return 0  # "la CX-5 2019 Grand Touring": a trim, not two million
     mult = words.multipliers[word]
     if mult == 1000:
         acc.total += (acc.current or 1) * 1000

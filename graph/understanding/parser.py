@@ -36,7 +36,8 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
     name = slots.customer_name(raw)
     name_words = set(re.findall(r"\w+", fold(name or "")))
     in_name = [m for m in mentions if name_words and set(re.findall(r"\w+", fold(m.text))) <= name_words]
-    wanted = [m.text for m in mentions if not m.owned and m not in in_name]  # "Michael O'Brien" is no car
+    disliked = [m for m in mentions if _disliked(folded, m.start, m.end)]  # "nah the compass is kinda meh"
+    wanted = [m.text for m in mentions if not m.owned and m not in in_name and m not in disliked]
     owned = None
     for mention in mentions:  # numbers inside names ("CX-5", "Serie 3") are no budget; nor is the owned car's year
         end = mention.end
@@ -100,11 +101,28 @@ def parse(text: str, catalog: BrandCatalog | None = None, context_models: tuple[
         formal=slots.formal(canonical),
         brand_texts=wanted,
         owned_car=owned,
-        ordinal=slots.ordinal(canonical),
+        ordinal=slots.ordinal(canonical.replace(fold(visit), " ") if visit else canonical),  # "around 2": an hour
         step=slots.step(canonical),
         refers_back=slots.refers_back(raw, canonical),
         customer_name=name,
         visit_when=visit,
+    )
+
+
+DISLIKE_AFTER = re.compile(
+    r"^\W*(?:is|es|esta|está|se\s+ve|looks|seems)?\s*(?:kinda|kind\s+of|medio|muy|bien|super|too|so|really)?\s*"
+    r"(?:meh|ugly|fe[oa]|no\s+me\s+(?:gusta|late|convence|agrada)|not\s+(?:for\s+me|my\s+style|great)|boring|aburrid[oa])\b"
+)
+DISLIKE_BEFORE = re.compile(
+    r"\b(?:no\s+me\s+(?:gusta|late|convence|agrada)|not\s+a\s+fan\s+of|(?:i\s+)?(?:don'?t|do\s+not)\s+like|"
+    r"nada\s+de|forget)\s+(?:el|la|los|las|the|that)?\s*$"
+)
+
+
+def _disliked(folded: str, start: int, end: int) -> bool:
+    """ "la compass no me late", "nah the compass is kinda meh": a car the customer turns down, not one wanted."""
+    return bool(
+        DISLIKE_AFTER.match(folded[end : end + 40]) or DISLIKE_BEFORE.search(folded[max(0, start - 30) : start])
     )
 
 

@@ -202,6 +202,10 @@ PLURAL_SUPERLATIVE = re.compile(
 def sort_plural(c: str) -> bool:
     """ "las más económicas", "the cheapest cars": a list in that order, not the one car at the top."""
     c = _without_year_bounds(c)
+    if re.search(
+        r"\b(?:orden(?:a|e|alas|alos|elas|elos|ar|amelas|amelos)|sort\s+(?:them|it|by|those)|sorted\s+by)\b", c
+    ):
+        return True  # "ordénalas por las de menos km": the list, re-ordered
     found = [m for phrases in cue("sort").values() if (m := phrases_rx(phrases).search(c))]
     if not found:
         return False
@@ -279,14 +283,14 @@ def customer_name(raw: str) -> str | None:
         name = _name_at(raw, raw.index(alone.group(1)), explicit=True)
         if name:
             return name
-    explicit = phrases_rx(cue("name.explicit"), suffix=r"[\s,:]+")
+    explicit = phrases_rx(cue("name.explicit"), suffix=r"[\s,:?]+")
     position = 0
     while (match := explicit.search(folded, position)) is not None:  # overlapping: "está a nombre de mi esposo X"
         name = _name_at(raw, match.end(), explicit=True)
         if name:
             return name
         position = match.start() + 1
-    soft = phrases_rx(cue("name.soft"), suffix=r"\s+")
+    soft = phrases_rx(cue("name.soft"), suffix=r"\.?\s+")  # "le saluda el Lic. Jorge Medina"
     for match in soft.finditer(folded):
         name = _name_at(raw, match.end(), explicit=False)
         if name:

@@ -473,3 +473,9 @@ def test_selling_my_car_is_no_search_for_its_year(chat: Chat) -> None:
     assert not calls(turn, "search_inventory")
     assert [c["args"]["topic"] for c in calls(turn, "search_knowledge")] == ["sell-your-car"]
     assert "immediate payment" in turn.reply
+
+
+def test_a_make_and_its_missing_model_make_one_list(chat: Chat) -> None:
+    turn = chat.say("hey, you guys carry any Jeeps? a Wrangler would be the dream lol")
+    assert len([c for c in calls(turn, "search_inventory")]) == 1 and turn.reply.count("Jeep option") == 1
+    assert "Wrangler" in turn.reply

@@ -356,6 +356,9 @@ def topics_of(question: str) -> list[str]:
         ("That's steep. Knock 50 grand off and you've got yourself a deal", ["fixed-prices"]),
         ("y pa tramitar el credito q papeles ocupo", ["financing-documents", "financing-process"]),
         ("orale. y si no me late lo regreso o q", ["trial-return"]),
+        ("haha nice. if i actually got it what's the warranty like", ["warranty"]),
+        ("after a week I realise it's not for me, am I stuck with it?", ["trial-return"]),
+        ("do you guys deliver cars to puebla?", ["buy-online"]),
     ],
 )
 def test_questions_as_customers_type_them_find_their_topic(question: str, topics: list[str]) -> None:
@@ -365,6 +368,11 @@ def test_questions_as_customers_type_them_find_their_topic(question: str, topics
 def test_another_dealer_is_no_branch_nor_a_price_match() -> None:
     topics = topics_of("me rechazaron el credito en otra agencia x el buro")
     assert topics[0] == "credit-history" and not {"branches", "fixed-prices"} & set(topics)
+
+
+def test_english_words_are_not_corrected_into_spanish_keywords(kb: KnowledgeBase) -> None:
+    assert "cheque" not in kb.correct("can I swing by to check out the EcoSport?")
+    assert kb.correct("orarios") == "horarios"
 
 
 def test_a_search_is_no_dealer_question() -> None:

@@ -195,6 +195,8 @@ def test_the_booking_stores_the_moment_and_confirms_it_with_the_date(agent) -> N
         ("the day before works better", timedelta(days=-1)),
         ("mas tarde te confirmo", None),
         ("tengo un carro de hace dos años", None),
+        ("Terribly sorry — could we push that back by an hour?", timedelta(hours=1)),
+        ("¿Sería posible adelantarla media hora?", timedelta(minutes=-30)),
     ],
 )
 def test_a_move_relative_to_the_booking(text: str, delta: timedelta | None) -> None:

@@ -255,3 +255,9 @@ def test_impossible_values_are_rejected_and_named_not_used(text: str, rejected: 
 def test_a_year_bound_is_not_a_superlative(text: str, sort: str | None) -> None:
     u = read(text)
     assert u.sort == sort and (sort is not None or u.min_year is not None), text
+
+
+def test_grand_touring_is_a_version_not_a_sum() -> None:
+    u = read("la cx-5 2019 grand touring en cuanto?")
+    assert u.max_price is None and (u.min_year, u.max_year) == (2019, 2019)
+    assert read("knock 50 grand off").max_price is None

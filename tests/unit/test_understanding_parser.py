@@ -549,6 +549,8 @@ NAMES = [
     ("can you put it under my husband's name, Marcus Whitfield?", "Marcus Whitfield"),
     ("quiero ir a ver el kicks mañana a las 11, soy fer castañeda", "Fer Castañeda"),
     ("soy juan de monterrey", "Juan"),
+    ("Le saluda el Lic. Jorge Medina Olvera.", "Jorge Medina Olvera"),
+    ("could you put it under her name instead? Fiona Whitfield.", "Fiona Whitfield"),
 ]
 
 
@@ -843,3 +845,35 @@ def test_greeting_the_advisor_is_no_request_for_one(text: str, human: bool) -> N
 )
 def test_visit_questions_and_moves(text: str, action: str | None) -> None:
     assert understand(text).visit_action == action
+
+
+def test_a_car_turned_down_is_not_searched() -> None:
+    u = understand(
+        "nah the compass is kinda meh. show me small suvs, automatic, gotta have carplay, keep it under 350k"
+    )
+    assert u.brand_texts == [] and (u.body_type, u.max_price) == ("suv", 350000)
+    assert understand("la compass no me late, que otras suv tienes").brand_texts == []
+
+
+def test_an_hour_is_no_pick_from_the_list() -> None:
+    u = understand("hey! can I swing by tomorrow around 2 to check out the Ford EcoSport 2020? I'm Kyle Brennan")
+    assert u.ordinal is None and u.visit_when == "tomorrow around 2" and u.customer_name == "Kyle Brennan"
+    assert understand("el 2 a las 5").ordinal == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "si porfa, q nos marque alguien",
+        "¿Sería usted tan amable de pedirle a alguno de sus asesores que me atienda personalmente?",
+        "I want someone senior to sort this out.",
+        "nel, let me talk to your manager then",
+    ],
+)
+def test_more_ways_to_ask_for_a_person(text: str) -> None:
+    assert understand(text).wants_human
+
+
+def test_sorting_the_list_keeps_it_a_list() -> None:
+    u = understand("ordenalas por las q tengan menos km")
+    assert (u.sort, u.sort_plural) == ("km_asc", True)
