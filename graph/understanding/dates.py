@@ -116,9 +116,11 @@ def visit_span(raw: str, folded: str) -> str | None:
     """The visit time as written ('mañana a las 10', 'el viernes a las 5 pm'): of several ("mañana no puedo, mejor el
     sábado a las 11"), the most complete one, the last on a tie."""
     p = _patterns()
-    keys = ("day", "date", "clock", "part", "same")
-    days = {(m.start(), m.end()) for key in ("day", "date") for m in p[key].finditer(folded)}
-    spans = sorted((m.start(), m.end()) for key in keys for m in p[key].finditer(folded))
+    found = {
+        key: {(m.start(), m.end()) for m in p[key].finditer(folded)} for key in ("day", "date", "clock", "part", "same")
+    }
+    days, clocks = found["day"] | found["date"], found["clock"]
+    spans = sorted(set().union(*found.values()))
     if not spans:
         return None
     clusters: list[list[tuple[int, int]]] = [[spans[0]]]
@@ -132,7 +134,6 @@ def visit_span(raw: str, folded: str) -> str | None:
         else:
             clusters.append([(s, e)])
     best = max(reversed(clusters), key=len)  # the most parts; max() keeps the first of equals: the last said
-    clocks = {(m.start(), m.end()) for m in p["clock"].finditer(folded)}
     start, end = best[0][0], max(e for _, e in best)
     for has, lacks in ((clocks, days), (days, clocks)):  # "mañana tempranito puedo, tipo 9": one day, one hour
         if any(span in has for span in best) and not any(span in lacks for span in best):
@@ -159,33 +160,26 @@ NEXT_DAY = re.compile(r"\b(?:(?:al|el)\s+dia\s+siguiente|the\s+(?:next\s+)?day\s
 DAY_BEFORE = re.compile(r"\b(?:(?:el|al)\s+dia\s+anterior|the\s+day\s+before)\b")
 
 
+def _amount(count_word: str, unit: str) -> timedelta:
+    """ "una horita", "media hora", "2 days", "30 minutos": how far a move goes."""
+    if count_word.startswith(("media", "half")):
+        return timedelta(minutes=30) if not unit.startswith(("d", "dia")) else timedelta(hours=12)
+    count = int(count_word) if count_word.isdigit() else SHIFT_COUNT.get(count_word, 1)
+    if unit.startswith(("d", "dia")):
+        return timedelta(days=count)
+    return timedelta(minutes=count) if unit.startswith("m") else timedelta(hours=count)
+
+
 def shift(folded: str) -> timedelta | None:
     """A move relative to the booked time: "una horita más tarde" (+1 h), "media hora antes" (−30 min), "al día
-    siguiente" (+1 day), "two hours later"."""
+    siguiente" (+1 day), "two hours later", "recorrerla una hora" (+1 h), "adelantarla media hora" (−30 min)."""
     match = SHIFT.search(folded)
     if match:
-        count_word = match.group("count")
-        half = count_word.startswith(("media", "half"))
-        count = 1 if half else int(count_word) if count_word.isdigit() else SHIFT_COUNT.get(count_word, 1)
-        unit = match.group("unit")
-        if unit.startswith(("d", "dia")):
-            delta = timedelta(days=count)
-        elif unit.startswith("m"):
-            delta = timedelta(minutes=count)
-        else:
-            delta = timedelta(minutes=30) if half else timedelta(hours=count)
-        earlier = re.match(r"antes|before|earlier|mas\s+temprano", match.group("way"))
-        return -delta if earlier else delta
+        delta = _amount(match.group("count"), match.group("unit"))
+        return -delta if re.match(r"antes|before|earlier|mas\s+temprano", match.group("way")) else delta
     move = MOVE_BY.search(folded)
     if move:
-        count_word = move.group("count")
-        half = count_word.startswith(("media", "half"))
-        count = int(count_word) if count_word.isdigit() else SHIFT_COUNT.get(count_word, 1)
-        delta = (
-            timedelta(minutes=30)
-            if half
-            else (timedelta(minutes=count) if move.group("unit").startswith("m") else timedelta(hours=count))
-        )
+        delta = _amount(move.group("count"), move.group("unit"))
         return -delta if move.group("verb").startswith(("adelant", "move", "bring")) else delta
     if NEXT_DAY.search(folded):
         return timedelta(days=1)
