@@ -877,3 +877,12 @@ def test_more_ways_to_ask_for_a_person(text: str) -> None:
 def test_sorting_the_list_keeps_it_a_list() -> None:
     u = understand("ordenalas por las q tengan menos km")
     assert (u.sort, u.sort_plural) == ("km_asc", True)
+
+
+def test_can_you_let_me_have_it_for_is_haggling() -> None:
+    u = understand("neta no me pueden dejar la odyssey en 240?")
+    assert u.haggle and not u.injection and u.brand_texts == ["odyssey"]
+
+
+def test_what_about_a_car_names_it() -> None:
+    assert understand("k tal la tracker, esta buena?").brand_texts == ["tracker"]
